@@ -1,0 +1,212 @@
+"""The blog: an index page, its posts, their tags and authors."""
+
+import calendar
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import Tag, TaggedItemBase
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from broadsheet.pagination import paginate
+
+from .blocks import BodyBlock
+
+# Path segments the index serves itself; a post with one of these slugs could never be reached.
+RESERVED_SLUGS = {"tag", "feed"}
+
+
+@register_snippet
+class Author(index.Indexed, models.Model):
+    """A person who writes posts."""
+
+    name = models.CharField(max_length=255, unique=True)
+    bio = models.TextField("short bio", blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("bio"), FieldPanel("photo")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class BlogPostTag(TaggedItemBase):
+    """Links a post to one of its tags (labels)."""
+
+    content_object = ParentalKey("blog.BlogPostPage", related_name="tagged_items", on_delete=models.CASCADE)
+
+
+class BlogIndexPage(RoutablePageMixin, Page):
+    """The blog's front page, and home of its tag, archive and feed routes."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    subpage_types = ["blog.BlogPostPage"]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["blog_index"] = self
+        return context
+
+    def get_posts(self):
+        """Live, public posts of this blog, newest first, ready to render as cards."""
+        return (
+            BlogPostPage.objects.live()
+            .public()
+            .child_of(self)
+            .defer_streamfields()  # cards never render the body
+            .select_related("feed_image")
+            .prefetch_related("tags", "authors")
+            .order_by("-date", "-pk")
+        )
+
+    def render_listing(self, request, posts, template=None, **context):
+        page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE)
+        return self.render(
+            request,
+            template=template or self.get_template(request),
+            context_overrides={"posts": page, **context},
+        )
+
+    @path("")
+    def index_view(self, request):
+        return self.render_listing(request, self.get_posts())
+
+    @path("tag/<str:tag>/")
+    def tag_view(self, request, tag):
+        tag = get_object_or_404(Tag, slug=tag)
+        posts = self.get_posts().filter(tags=tag)
+        return self.render_listing(request, posts, template="blog/blog_tag_page.html", tag=tag, noun=tag.name)
+
+    @re_path(r"^(?P<year>\d{4})/$")
+    def year_view(self, request, year):
+        year = int(year)
+        posts = self.get_posts().filter(date__year=year)
+        return self.render_listing(
+            request, posts, template="blog/blog_archive_page.html", year=year, month=None
+        )
+
+    @re_path(r"^(?P<year>\d{4})/(?P<month>\d{2})/$")
+    def month_view(self, request, year, month):
+        year, month = int(year), int(month)
+        if not 1 <= month <= 12:
+            raise Http404("No such month")
+        posts = self.get_posts().filter(date__year=year, date__month=month)
+        return self.render_listing(
+            request,
+            posts,
+            template="blog/blog_archive_page.html",
+            year=year,
+            month=date(year, month, 1),
+            month_name=calendar.month_name[month],
+        )
+
+    @path("feed/")
+    def rss_view(self, request):
+        from .feeds import RssFeed
+
+        return RssFeed(self)(request)
+
+    @path("feed/atom/")
+    def atom_view(self, request):
+        from .feeds import AtomFeed
+
+        return AtomFeed(self)(request)
+
+
+def validate_post_slug(slug):
+    if slug in RESERVED_SLUGS or slug.isdigit():
+        raise ValidationError(
+            f"“{slug}” is used by the blog's own pages (tags, feeds or archives); choose another slug."
+        )
+
+
+class BlogPostPage(Page):
+    """One post; always the child of a BlogIndexPage."""
+
+    date = models.DateTimeField("post date", default=timezone.now, db_index=True)
+    intro = models.TextField(
+        blank=True, help_text="A short summary, shown on listings and as the page description."
+    )
+    authors = ParentalManyToManyField("blog.Author", related_name="posts")
+    tags = ClusterTaggableManager(through=BlogPostTag, blank=True)
+    feed_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comments_open = models.BooleanField(default=True, help_text="Readers may add comments to this post.")
+    body = StreamField(BodyBlock())
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel([FieldPanel("date"), FieldPanel("authors"), FieldPanel("tags")], heading="About"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("feed_image"),
+    ]
+    settings_panels = Page.settings_panels + [FieldPanel("comments_open")]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+    parent_page_types = ["blog.BlogIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        indexes = [models.Index(fields=["-date"], name="blog_post_date_desc")]
+
+    def clean(self):
+        super().clean()
+        try:
+            validate_post_slug(self.slug)
+        except ValidationError as error:
+            raise ValidationError({"slug": error}) from error
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["blog_index"] = self.get_parent().specific
+        return context
+
+    def sibling_posts(self):
+        return BlogPostPage.objects.live().public().sibling_of(self, inclusive=False)
+
+    def get_previous_post(self):
+        """The post published just before this one in the same blog."""
+        return (
+            self.sibling_posts()
+            .filter(models.Q(date__lt=self.date) | models.Q(date=self.date, pk__lt=self.pk))
+            .order_by("-date", "-pk")
+            .defer_streamfields()
+            .first()
+        )
+
+    def get_next_post(self):
+        """The post published just after this one in the same blog."""
+        return (
+            self.sibling_posts()
+            .filter(models.Q(date__gt=self.date) | models.Q(date=self.date, pk__gt=self.pk))
+            .order_by("date", "pk")
+            .defer_streamfields()
+            .first()
+        )
+
+    def get_meta_description(self):
+        return self.search_description or self.intro

@@ -1,0 +1,53 @@
+"""Plain builders for pages and snippets used across the tests."""
+
+import json
+from datetime import datetime
+
+from django.utils import timezone
+
+from blog.models import Author, BlogIndexPage, BlogPostPage
+
+
+def aware(value):
+    return timezone.make_aware(datetime.fromisoformat(value)) if isinstance(value, str) else value
+
+
+def make_blog_index(parent, title="Blog", slug="blog"):
+    index = parent.add_child(instance=BlogIndexPage(title=title, slug=slug))
+    index.save_revision().publish()
+    return index
+
+
+def make_author(name="Ada Writer"):
+    return Author.objects.get_or_create(name=name)[0]
+
+
+def paragraph(html):
+    return {"type": "paragraph", "value": html}
+
+
+def make_post(
+    index,
+    title="A post",
+    date="2024-05-01 09:00",
+    tags=(),
+    authors=None,
+    body=None,
+    publish=True,
+    **fields,
+):
+    """Add a post under `index`; published unless `publish` is false (then it is a draft)."""
+    post = BlogPostPage(
+        title=title,
+        date=aware(date),
+        body=json.dumps(body if body is not None else [paragraph(f"<p>Body of {title}.</p>")]),
+        live=publish,
+        **fields,
+    )
+    post.authors = authors if authors is not None else [make_author()]
+    index.add_child(instance=post)
+    post.tags.add(*tags)
+    revision = post.save_revision()
+    if publish:
+        revision.publish()
+    return post
