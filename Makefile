@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 ## run: set up, migrate, load the demo content and serve the site at http://127.0.0.1:8000/
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --hostname $(HOST) --port $(PORT)
 	@echo ""
 	@echo "  Broadsheet is at   http://$(HOST):$(PORT)/"
 	@echo "  Wagtail admin at   http://$(HOST):$(PORT)/admin/   (user: demo, password: demo)"
@@ -45,7 +45,7 @@ migrate: $(STAMP)
 
 ## demo: load the demo content (safe to run again)
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --hostname $(HOST) --port $(PORT)
 
 ## shell: a Django shell on the configured database
 shell: $(STAMP)
