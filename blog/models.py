@@ -9,6 +9,7 @@ from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import cached_property
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import Tag, TaggedItemBase
@@ -22,6 +23,7 @@ from wagtail.snippets.models import register_snippet
 from broadsheet.pagination import paginate
 
 from .blocks import BodyBlock
+from .privacy import CachedRestrictionsMixin, public_q
 
 # Path segments the index serves itself; a post with one of these slugs could never be reached.
 RESERVED_SLUGS = {"tag", "feed"}
@@ -53,7 +55,7 @@ class BlogPostTag(TaggedItemBase):
     content_object = ParentalKey("blog.BlogPostPage", related_name="tagged_items", on_delete=models.CASCADE)
 
 
-class BlogIndexPage(RoutablePageMixin, Page):
+class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
     """The blog's front page, and home of its tag, archive and feed routes."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
@@ -67,11 +69,24 @@ class BlogIndexPage(RoutablePageMixin, Page):
         context["blog_index"] = self
         return context
 
+    def route(self, request, path_components):
+        # Wagtail finds a child by slug and then loads its specific row: two queries. A post is
+        # the only child type, so look it up as a post at once, after the index's own routes.
+        if self.live and path_components:
+            try:
+                self.resolve_subpage("/" + "/".join(path_components) + "/")
+            except Http404:
+                post = BlogPostPage.objects.child_of(self).filter(slug=path_components[0]).first()
+                if post is not None:
+                    post._cached_parent_obj = self
+                    return post.route(request, path_components[1:])
+        return super().route(request, path_components)
+
     def get_posts(self):
         """Live, public posts of this blog, newest first, ready to render as cards."""
         return (
             BlogPostPage.objects.live()
-            .public()
+            .filter(public_q())
             .child_of(self)
             .defer_streamfields()  # cards never render the body
             .select_related("feed_image")
@@ -140,7 +155,7 @@ def validate_post_slug(slug):
         )
 
 
-class BlogPostPage(Page):
+class BlogPostPage(CachedRestrictionsMixin, Page):
     """One post; always the child of a BlogIndexPage."""
 
     date = models.DateTimeField("post date", default=timezone.now, db_index=True)
@@ -183,30 +198,36 @@ class BlogPostPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
+        # The head (article:tag) and the byline both list the tags: fetch them once.
+        models.prefetch_related_objects([self], "tags", "authors")
         return context
 
     def sibling_posts(self):
-        return BlogPostPage.objects.live().public().sibling_of(self, inclusive=False)
+        return BlogPostPage.objects.live().filter(public_q()).sibling_of(self, inclusive=False)
+
+    @cached_property
+    def neighbours(self):
+        """The posts just before and just after this one in the same blog, in one query."""
+        posts = self.sibling_posts().defer_streamfields()
+        earlier = models.Q(date__lt=self.date) | models.Q(date=self.date, pk__lt=self.pk)
+        later = models.Q(date__gt=self.date) | models.Q(date=self.date, pk__gt=self.pk)
+        rows = (
+            posts.filter(earlier)
+            .order_by("-date", "-pk")[:1]
+            .union(posts.filter(later).order_by("date", "pk")[:1], all=True)
+        )
+        found = {"previous": None, "next": None}
+        for post in rows:
+            found["previous" if (post.date, post.pk) < (self.date, self.pk) else "next"] = post
+        return found
 
     def get_previous_post(self):
         """The post published just before this one in the same blog."""
-        return (
-            self.sibling_posts()
-            .filter(models.Q(date__lt=self.date) | models.Q(date=self.date, pk__lt=self.pk))
-            .order_by("-date", "-pk")
-            .defer_streamfields()
-            .first()
-        )
+        return self.neighbours["previous"]
 
     def get_next_post(self):
         """The post published just after this one in the same blog."""
-        return (
-            self.sibling_posts()
-            .filter(models.Q(date__gt=self.date) | models.Q(date=self.date, pk__gt=self.pk))
-            .order_by("date", "pk")
-            .defer_streamfields()
-            .first()
-        )
+        return self.neighbours["next"]
 
     def get_meta_description(self):
         return self.search_description or self.intro

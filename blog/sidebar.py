@@ -8,21 +8,19 @@ from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-VERSION_KEY = "blog-sidebar-version"
+from broadsheet import freshness
+
+from .privacy import public_q
 
 
 def clear_sidebar_cache():
-    """Forget every cached sidebar; called whenever a post is published, unpublished or moved."""
-    cache.delete(VERSION_KEY)
+    """Forget every cached sidebar (and cached page) in every process."""
+    freshness.bump()
 
 
 def get_sidebar(blog_index):
     """Archive years and months and the tags of `blog_index`'s live posts, with their counts."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = date.today().isoformat() + str(id(object()))
-        cache.set(VERSION_KEY, version, None)
-    key = f"blog-sidebar:{blog_index.pk}:{version}"
+    key = f"blog-sidebar:{blog_index.pk}:{date.today().isoformat()}:{freshness.current()}"
     sidebar = cache.get(key)
     if sidebar is None:
         sidebar = build_sidebar(blog_index)
@@ -33,7 +31,7 @@ def get_sidebar(blog_index):
 def build_sidebar(blog_index):
     from .models import BlogPostPage, BlogPostTag
 
-    posts = BlogPostPage.objects.live().public().child_of(blog_index)
+    posts = BlogPostPage.objects.live().filter(public_q()).child_of(blog_index)
     months = (
         posts.order_by()
         .annotate(month=TruncMonth("date"))

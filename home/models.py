@@ -5,17 +5,27 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from blog.models import BlogIndexPage
+from blog.privacy import CachedRestrictionsMixin
 
 LATEST_POSTS = 5
 
 
-class HomePage(Page):
+class HomePage(CachedRestrictionsMixin, Page):
     """The front door: what the blog is about and its latest posts."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
     max_count = 1
+
+    def route(self, request, path_components):
+        # Most requests go to the blog: load it as a blog index in one query instead of two.
+        if self.live and path_components:
+            index = BlogIndexPage.objects.child_of(self).filter(slug=path_components[0]).first()
+            if index is not None:
+                index._cached_parent_obj = self
+                return index.route(request, path_components[1:])
+        return super().route(request, path_components)
 
     def get_blog_index(self):
         return BlogIndexPage.objects.live().descendant_of(self).first()

@@ -158,3 +158,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Where the site's freshness token lives when the cache is local to each process (see
+# broadsheet/freshness.py); every gunicorn worker on this machine reads the same file.
+FRESHNESS_STAMP_FILE = Path(os.environ.get("FRESHNESS_STAMP_FILE", BASE_DIR / ".data" / "freshness"))

@@ -6,3 +6,4 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
+FRESHNESS_STAMP_FILE = BASE_DIR / ".data" / "test-freshness"  # noqa: F405

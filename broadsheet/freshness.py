@@ -1,0 +1,54 @@
+"""One token that changes whenever what readers see changes; cached pages and widgets are keyed by it.
+
+The local-memory cache is private to each gunicorn worker, so a purge made in one worker would
+not reach the others. The token therefore lives where every process sees it: in the shared
+cache when one is configured (Redis), otherwise in a small file whose inode and mtime change on
+every bump (one `stat` per request, no database query).
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+
+CACHE_KEY = "site-freshness"
+
+
+def _is_local(cache_backend):
+    return cache_backend.__class__.__module__.startswith("django.core.cache.backends.locmem")
+
+
+def _stamp_path():
+    return Path(settings.FRESHNESS_STAMP_FILE)
+
+
+def current():
+    """The current token: a short string, different after every `bump()`."""
+    if _is_local(cache):
+        path = _stamp_path()
+        try:
+            stat = os.stat(path)
+        except FileNotFoundError:
+            bump()
+            stat = os.stat(path)
+        return f"{stat.st_ino:x}.{stat.st_mtime_ns:x}"
+    token = cache.get(CACHE_KEY)
+    if token is None:
+        token = secrets.token_hex(6)
+        cache.add(CACHE_KEY, token, None)
+        token = cache.get(CACHE_KEY, token)
+    return token
+
+
+def bump():
+    """Make every page and widget cached so far stale, in every process."""
+    if _is_local(cache):
+        path = _stamp_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        temporary.write_text(secrets.token_hex(8))
+        os.replace(temporary, path)  # a new inode: readers never see a half-written stamp
+    else:
+        cache.set(CACHE_KEY, secrets.token_hex(6), None)
