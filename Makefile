@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= settings.dev
 
-.PHONY: run test lint format migrate demo shell stop-db clean
+.PHONY: run test lint format migrate demo shell stop-db clean import
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,3 +58,8 @@ stop-db: $(STAMP)
 ## clean: remove the virtual environment and the embedded database
 clean: stop-db
 	rm -rf $(VENV) .data
+
+## import: import a Blogger backup, e.g. make import FILE=blog-11-25-2026.xml (ARGS="--dry-run" to try first)
+import: migrate
+	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/blogger-export.xml [ARGS=--dry-run]"; exit 2; }
+	$(BIN)/python manage.py import_blogger "$(FILE)" $(ARGS)

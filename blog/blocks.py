@@ -70,6 +70,19 @@ class CaptionedImageBlock(blocks.StructBlock):
         template = "blocks/captioned_image_block.html"
 
 
+class ExternalImageBlock(blocks.StructBlock):
+    """An image kept at its original address, for imported posts whose image file was not at hand."""
+
+    url = blocks.URLBlock(label="Image URL")
+    alt_text = blocks.CharBlock(required=False, max_length=255)
+    caption = blocks.CharBlock(required=False, max_length=500)
+    link = blocks.URLBlock(required=False, help_text="Where the image leads when clicked, e.g. its full size")
+
+    class Meta:
+        icon = "image"
+        template = "blocks/external_image_block.html"
+
+
 class ResilientEmbedValue(EmbedValue):
     """An embed whose failed look-ups are remembered for a while instead of retried per view."""
 
@@ -146,5 +159,6 @@ class BodyBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(features=RICH_TEXT_FEATURES, icon="pilcrow")
     quote = QuoteBlock()
     image = CaptionedImageBlock()
+    external_image = ExternalImageBlock()
     embed = EmbedWithCaptionBlock()
     code = CodeBlock()

@@ -169,6 +169,10 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     )
     comments_open = models.BooleanField(default=True, help_text="Readers may add comments to this post.")
     body = StreamField(BodyBlock())
+    # Set by `import_blogger`: the post's id in the Blogger export and the time Blogger last changed
+    # it, so a second import finds the page again and leaves it alone unless the export is newer.
+    blogger_id = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    blogger_updated = models.DateTimeField(null=True, blank=True, editable=False)
 
     content_panels = Page.content_panels + [
         MultiFieldPanel([FieldPanel("date"), FieldPanel("authors"), FieldPanel("tags")], heading="About"),
@@ -231,3 +235,15 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
     def get_meta_description(self):
         return self.search_description or self.intro
+
+
+class BloggerComment(models.Model):
+    """Remembers which reader comment a Blogger comment was imported as, so it is imported once."""
+
+    blogger_id = models.CharField(max_length=64, unique=True)
+    comment = models.OneToOneField(
+        "django_comments_xtd.XtdComment", on_delete=models.CASCADE, related_name="blogger_source"
+    )
+
+    def __str__(self):
+        return f"Blogger comment {self.blogger_id}"

@@ -1,0 +1,464 @@
+"""Bring a Blogger export into a blog: posts, labels, images, comments, links and old URLs."""
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from html import escape
+from io import BytesIO
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.images import ImageFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import Truncator, slugify
+from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
+from taggit.models import Tag
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.images import get_image_model
+
+from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage
+
+from .feed import CountingReader, ExportSource, FeedInfo, read_entries
+from .html import BodyConverter, comment_text
+
+BLOGSPOT_HOST = re.compile(r"(^|\.)blogspot\.[a-z.]+$")
+LINK_PLACEHOLDER = re.compile(r'<a linktype="page" id="blogger:([^"]+)">')
+
+
+class DryRun(Exception):
+    """Raised at the end of a dry run so the transaction rolls everything back."""
+
+
+@dataclass
+class Report:
+    """What an import did, for the summary."""
+
+    format: str = ""
+    posts_created: int = 0
+    posts_updated: int = 0
+    posts_unchanged: int = 0
+    drafts: int = 0
+    posts_skipped: int = 0
+    pages_skipped: int = 0
+    comments_created: int = 0
+    comments_updated: int = 0
+    comments_unchanged: int = 0
+    comments_deleted: int = 0
+    comments_orphaned: int = 0
+    labels: set = field(default_factory=set)
+    authors_created: int = 0
+    images_imported: int = 0
+    images_external: int = 0
+    redirects_created: int = 0
+    links_rewritten: int = 0
+    warnings: list = field(default_factory=list)
+
+    def warn(self, entry, message):
+        self.warnings.append(f"{entry}: {message}")
+
+
+class BloggerImporter:
+    """Imports one export file into `blog_index`. Call `run()`; it returns a Report."""
+
+    def __init__(self, path, blog_index, dry_run=False, old_hosts=(), progress=None):
+        self.path = path
+        self.index = blog_index
+        self.dry_run = dry_run
+        self.old_hosts = {host.lower() for host in old_hosts}
+        self.progress = progress or (lambda n: None)
+        self.report = Report()
+        self.info = FeedInfo()
+        self.site = blog_index.get_site()
+        self.saved_files = []
+
+    # -- the whole run ---------------------------------------------------------------------------
+
+    def run(self):
+        source = ExportSource(self.path)
+        self.source = source
+        try:
+            with transaction.atomic():
+                self.prepare()
+                with source.open() as raw:
+                    stream = CountingReader(raw, self.progress)
+                    for entry in read_entries(stream, self.info):
+                        self.handle(entry)
+                self.report.format = self.info.format
+                self.finish_links()
+                self.import_comments()
+                if self.dry_run:
+                    raise DryRun
+        except DryRun:
+            self.remove_saved_files()
+        except BaseException:
+            self.remove_saved_files()
+            raise
+        finally:
+            source.close()
+        return self.report
+
+    def remove_saved_files(self):
+        # Image files are not part of the database transaction: take them back by hand.
+        for stored in self.saved_files:
+            stored.delete(save=False)
+
+    def prepare(self):
+        self.pages_by_blogger_id = dict(
+            BlogPostPage.objects.child_of(self.index).exclude(blogger_id="").values_list("blogger_id", "pk")
+        )
+        self.pages_by_path = {}
+        redirects = Redirect.objects.filter(site=self.site, redirect_page__isnull=False)
+        for old_path, page_id in redirects.values_list("old_path", "redirect_page_id"):
+            self.pages_by_path[old_path] = page_id
+        self.used_slugs = set(self.index.get_children().values_list("slug", flat=True))
+        self.authors = {author.name.lower(): author for author in Author.objects.all()}
+        self.pending_links = []  # (placeholder key, old path, original URL)
+        self.pages_with_pending_links = {}
+        self.comments = []
+        self.images = {}
+        self.month_archives = set()
+        self.tags = {}
+        self.label_spellings = {}
+
+    def handle(self, entry):
+        for url in (self.info.url, entry.url if entry.kind == "post" else ""):
+            host = urlsplit(url).netloc.lower().removeprefix("www.")
+            if host and host not in self.old_hosts:
+                self.old_hosts.add(host)
+        if entry.kind == "post":
+            self.import_post(entry)
+        elif entry.kind == "page":
+            self.report.pages_skipped += 1
+            self.report.warn(entry.label, "a static page (not a post); not imported")
+        elif entry.kind == "comment":
+            if entry.status == "deleted":
+                self.report.comments_deleted += 1
+            else:
+                self.comments.append(entry)
+
+    # -- posts -------------------------------------------------------------------------------------
+
+    def import_post(self, entry):
+        if entry.status == "deleted":
+            self.report.posts_skipped += 1
+            self.report.warn(entry.label, "in Blogger's trash; not imported")
+            return
+        if entry.published is None:
+            self.report.posts_skipped += 1
+            self.report.warn(entry.label, "has no publication date; not imported")
+            return
+        if entry.status == "draft":
+            self.report.drafts += 1
+        for label in entry.labels:
+            self.report.labels.add(label.lower())
+            self.label_spellings.setdefault(label.lower(), set()).add(label)
+        page_id = self.pages_by_blogger_id.get(entry.blogger_id)
+        page = BlogPostPage.objects.get(pk=page_id) if page_id else None
+        unchanged = page is not None and page.blogger_updated and entry.updated
+        if unchanged and entry.updated <= page.blogger_updated:
+            self.report.posts_unchanged += 1
+            self.remember_path(entry, page)
+            return
+        conversion = self.convert(entry)
+        title = (
+            entry.title
+            or Truncator(conversion.intro).words(8)
+            or f"Untitled post of {entry.published:%Y-%m-%d}"
+        )
+        if page is None:
+            page = BlogPostPage(slug=self.new_slug(entry, title), blogger_id=entry.blogger_id)
+            page.first_published_at = entry.published
+            creating = True
+        else:
+            creating = False
+        page.title = title[:255]
+        page.date = entry.published
+        page.intro = Truncator(conversion.intro).chars(600)
+        page.body = conversion.blocks
+        page.blogger_updated = entry.updated
+        page.authors = [self.author(name, entry) for name, _uri in entry.authors[:5]] or [
+            self.author("", entry)
+        ]
+        page.tags.set(self.tags_for(self.unique_labels(entry.labels)))
+        if creating:
+            page.live = entry.status == "live"
+            self.index.add_child(instance=page)
+            self.used_slugs.add(page.slug)
+        revision = page.save_revision(log_action=False, clean=False)
+        if entry.status == "live":
+            revision.publish(log_action=False, skip_permission_checks=True)
+        elif not creating and page.live:
+            page.unpublish(log_action=False)
+        self.report.posts_created += creating
+        self.report.posts_updated += not creating
+        self.report.links_rewritten += conversion.links_rewritten
+        self.report.images_imported += conversion.images_imported
+        self.report.images_external += conversion.images_external
+        for warning in conversion.warnings:
+            self.report.warn(entry.label, warning)
+        self.pages_by_blogger_id[entry.blogger_id] = page.pk
+        if self.current_pending:
+            self.pages_with_pending_links[page.pk] = page
+        self.remember_path(entry, page)
+
+    def remember_path(self, entry, page):
+        if not entry.old_path:
+            return
+        self.pages_by_path[Redirect.normalise_path(entry.old_path)] = page.pk
+        self.redirect(entry.old_path, page)
+        self.month_archives.add(entry.old_path[:9])  # /2015/11/
+
+    def convert(self, entry):
+        self.current_pending = False
+        base = entry.url or self.info.url
+        converter = BodyConverter(resolve_link=self.link_to_post, resolve_image=self.image_for, base_url=base)
+        return converter.convert(entry.html)
+
+    def new_slug(self, entry, title):
+        stem = entry.old_path.rsplit("/", 1)[-1].removesuffix(".html") if entry.old_path else ""
+        base = slugify(stem) or slugify(title)[:80].strip("-") or f"post-{entry.blogger_id}"
+        if base in RESERVED_SLUGS or base.isdigit():
+            base = f"{base}-post"
+        slug, number = base, 2
+        while slug in self.used_slugs:
+            slug, number = f"{base}-{number}", number + 1
+        return slug
+
+    def author(self, name, entry):
+        name = (name or "").strip()[:255] or "Unknown author"
+        author = self.authors.get(name.lower())
+        if author is None:
+            author = Author.objects.create(name=name)
+            self.authors[name.lower()] = author
+            self.report.authors_created += 1
+        return author
+
+    @staticmethod
+    def unique_labels(labels):
+        seen, unique = set(), []
+        for label in labels:
+            if label.lower() not in seen:
+                seen.add(label.lower())
+                unique.append(label[:100])
+        return unique
+
+    def tags_for(self, labels):
+        # Labels keep the blog's spelling; case variants of one label share the first one's tag.
+        tags = []
+        for label in labels:
+            tag = self.tags.get(label.lower())
+            if tag is None:
+                tag = Tag.objects.filter(name__iexact=label).first()
+                if tag is None:
+                    tag = Tag.objects.create(name=label, slug=self.tag_slug(label))
+                self.tags[label.lower()] = tag
+            tags.append(tag)
+        return tags
+
+    @staticmethod
+    def tag_slug(label):
+        base = slugify(label, allow_unicode=True) or "label"
+        slug, number = base, 2
+        while Tag.objects.filter(slug=slug).exists():
+            slug, number = f"{base}-{number}", number + 1
+        return slug
+
+    # -- links between posts ---------------------------------------------------------------------
+
+    def is_own_host(self, host):
+        host = host.lower().split(":")[0].removeprefix("www.")
+        if host in self.old_hosts:
+            return True
+        if not BLOGSPOT_HOST.search(host):
+            return False
+        # x.blogspot.com is also served as x.blogspot.co.uk and the like.
+        blogspot_names = {known.split(".")[0] for known in self.old_hosts if BLOGSPOT_HOST.search(known)}
+        return host.split(".")[0] in blogspot_names or not self.old_hosts
+
+    def link_to_post(self, url):
+        parts = urlsplit(url.strip())
+        if parts.scheme not in {"http", "https", ""} or not parts.path.endswith(".html"):
+            return None
+        if parts.netloc and not self.is_own_host(parts.netloc):
+            return None
+        if not parts.netloc and not parts.path.startswith("/"):
+            return None
+        if not re.match(r"^/\d{4}/\d{2}/[^/]+\.html$", parts.path):
+            return None
+        path = Redirect.normalise_path(parts.path)
+        page_id = self.pages_by_path.get(path)
+        if page_id:
+            return f'<a linktype="page" id="{page_id}">'
+        # The post may come later in the export: leave a placeholder to fill in at the end.
+        key = str(len(self.pending_links))
+        self.pending_links.append((path, url))
+        self.current_pending = True
+        return f'<a linktype="page" id="blogger:{key}">'
+
+    def finish_links(self):
+        """Point the links to posts that came later in the export at their pages."""
+        unresolved = 0
+        for page in self.pages_with_pending_links.values():
+            counts = Counter()
+
+            def replace(match, counts=counts):
+                path, url = self.pending_links[int(match.group(1))]
+                page_id = self.pages_by_path.get(path)
+                if page_id:
+                    return f'<a linktype="page" id="{page_id}">'
+                counts["unresolved"] += 1
+                return f'<a href="{escape(url)}">'
+
+            blocks = []
+            for block in page.body.raw_data:
+                block = dict(block)
+                if block["type"] == "paragraph":
+                    block["value"] = LINK_PLACEHOLDER.sub(replace, block["value"])
+                elif block["type"] == "quote":
+                    text = LINK_PLACEHOLDER.sub(replace, block["value"]["text"])
+                    block["value"] = {**block["value"], "text": text}
+                blocks.append(block)
+            page.body = blocks
+            # The page row and its latest revision get the finished body in place rather than as
+            # a second revision: the post was created moments ago in this same import.
+            BlogPostPage.objects.filter(pk=page.pk).update(body=page.body)
+            revision = page.latest_revision
+            if revision is not None:
+                revision.content = {**revision.content, "body": page.serializable_data()["body"]}
+                revision.save(update_fields=["content"])
+            unresolved += counts["unresolved"]
+        # Links counted as rewritten when first seen, but whose post never came, were put back.
+        self.report.links_rewritten -= unresolved
+
+    # -- images ------------------------------------------------------------------------------------
+
+    def image_for(self, url, alt):
+        if url in self.images:
+            return self.images[url]
+        found = self.source.find_image(url)
+        image_id = None
+        if found is not None:
+            data, name = found
+            digest = hashlib.sha1(data).hexdigest()
+            Image = get_image_model()
+            image = Image.objects.filter(file_hash=digest).first()
+            if image is None:
+                image = Image(title=(alt or name)[:255], description=alt[:255] if alt else "")
+                image.file = ImageFile(BytesIO(data), name=name)
+                try:
+                    image.file_hash = digest
+                    image.save()
+                except Exception as error:  # noqa: BLE001 - a damaged file must not stop the import
+                    self.report.warnings.append(f"image {name}: could not be read ({error}); kept as a link")
+                    image = None
+                else:
+                    self.saved_files.append(image.file)
+            image_id = image.pk if image is not None else None
+        self.images[url] = image_id
+        return image_id
+
+    # -- old URLs ----------------------------------------------------------------------------------
+
+    def redirect(self, old_path, page, route=None):
+        normalised = Redirect.normalise_path(quote(old_path, safe="/?=&%"))
+        existing = Redirect.objects.filter(site=self.site, old_path=normalised).first()
+        if existing is not None:
+            same_route = (existing.redirect_page_route_path or "") == (route or "")
+            if existing.redirect_page_id == page.pk and same_route:
+                return
+            existing.redirect_page = page
+            existing.redirect_link = ""
+            existing.redirect_page_route_path = route or ""
+            existing.is_permanent = True
+            existing.save()
+            return
+        Redirect.add_redirect(
+            normalised, redirect_to=page, page_route_path=route, is_permanent=True, site=self.site
+        )
+        self.report.redirects_created += 1
+
+    def label_redirects(self):
+        # Blogger's label addresses are spelled as the label was, so every spelling gets one.
+        for key, tag in self.tags.items():
+            route = self.index.reverse_subpage("tag_view", args=[tag.slug])
+            for spelling in sorted(self.label_spellings.get(key, {tag.name})):
+                self.redirect(f"/search/label/{spelling}", self.index, route=f"/{route}")
+
+    def archive_redirects(self):
+        for prefix in sorted(self.month_archives):
+            year, month = prefix.strip("/").split("/")
+            self.redirect(f"/{year}/{month}/", self.index, route=f"/{year}/{month}/")
+        self.redirect("/feeds/posts/default", self.index, route="/feed/atom/")
+
+    # -- comments ----------------------------------------------------------------------------------
+
+    def import_comments(self):
+        self.label_redirects()
+        self.archive_redirects()
+        content_type = ContentType.objects.get_for_model(BlogPostPage)
+        max_level = max_thread_level_for_content_type(content_type)
+        known = dict(
+            BloggerComment.objects.filter(blogger_id__in=[c.blogger_id for c in self.comments]).values_list(
+                "blogger_id", "comment_id"
+            )
+        )
+        levels = dict(XtdComment.objects.filter(pk__in=known.values()).values_list("pk", "level"))
+        parents = {}
+        # Oldest first, so every reply's parent is already saved and xtd's thread order is by date.
+        by_id = {comment.blogger_id: comment for comment in self.comments}
+        for entry in sorted(self.comments, key=lambda c: (c.published or timezone.now(), c.blogger_id)):
+            page_id = self.pages_by_blogger_id.get(entry.post_id)
+            if page_id is None:
+                self.report.comments_orphaned += 1
+                self.report.warn(
+                    f"comment {entry.blogger_id}", f"its post {entry.post_id} was not imported; skipped"
+                )
+                continue
+            text = comment_text(entry.html)
+            name, uri = entry.authors[0] if entry.authors else ("", "")
+            name = (name or "Anonymous")[:50]
+            url = uri if uri.startswith(("http://", "https://")) and len(uri) <= 200 else ""
+            if entry.blogger_id in known:
+                comment_id = known[entry.blogger_id]
+                changed = XtdComment.objects.filter(pk=comment_id).exclude(
+                    comment=text, user_name=name, user_url=url
+                )
+                if changed.update(comment=text, user_name=name, user_url=url):
+                    self.report.comments_updated += 1
+                else:
+                    self.report.comments_unchanged += 1
+                parents[entry.blogger_id] = comment_id
+                continue
+            parent_pk = 0
+            if entry.parent_id and entry.parent_id != entry.blogger_id:
+                parent_pk = parents.get(entry.parent_id) or known.get(entry.parent_id) or 0
+                if not parent_pk:
+                    reason = "was deleted" if entry.parent_id not in by_id else "is missing"
+                    self.report.warn(
+                        f"comment {entry.blogger_id}",
+                        f"the comment it answers {reason}; kept as a top-level comment",
+                    )
+                else:
+                    # Deeper than the site nests: answer the deepest comment allowed instead.
+                    while levels.get(parent_pk, 0) >= max_level:
+                        parent_pk = XtdComment.objects.values_list("parent_id", flat=True).get(pk=parent_pk)
+            comment = XtdComment(
+                content_type=content_type,
+                object_pk=str(page_id),
+                site_id=settings.SITE_ID,
+                user_name=name,
+                user_url=url,
+                comment=text,
+                submit_date=entry.published or timezone.now(),
+                is_public=True,
+                is_removed=False,
+                parent_id=parent_pk,
+            )
+            comment.save()
+            BloggerComment.objects.create(blogger_id=entry.blogger_id, comment=comment)
+            parents[entry.blogger_id] = comment.pk
+            levels[comment.pk] = comment.level
+            self.report.comments_created += 1
