@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= settings.dev
 
-.PHONY: run test lint format migrate demo shell stop-db clean import
+.PHONY: run serve test test-scale backup restore lint format migrate demo shell stop-db clean import
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,31 @@ run: $(STAMP)
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+## serve: production serving: check the database and cache, collect static files, migrate, run gunicorn
+## (settings.production: needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL; see README "Deploying")
+serve: export DJANGO_SETTINGS_MODULE = settings.production
+serve: $(STAMP)
+	$(BIN)/python manage.py check_services
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/gunicorn --config gunicorn.conf.py
+
 ## test: set up, lint, and run the whole test suite on PostgreSQL
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-scale: two gunicorn app servers on one PostgreSQL server and one Redis (Debian's packages)
+test-scale: $(STAMP)
+	$(BIN)/python -m pytest -m scale tests/test_scale.py $(PYTEST_ARGS)
+
+## backup: the database (pg_dump) and the media folder in one archive under backups/
+backup: $(STAMP)
+	$(BIN)/python manage.py backup $(if $(FILE),--output $(FILE))
+
+## restore: FILE=backups/broadsheet-....tar.gz puts that archive's database and media back
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/broadsheet-YYYYmmdd-HHMMSS.tar.gz"; exit 2; }
+	$(BIN)/python manage.py restore $(FILE)
 
 ## lint: ruff's checks and formatting check
 lint: $(STAMP)

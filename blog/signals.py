@@ -1,5 +1,8 @@
 """Keep derived data (the cached sidebar) in step with what readers can see."""
 
+import django_comments
+from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.models import PageViewRestriction
@@ -7,6 +10,7 @@ from wagtail.signals import page_published, page_slug_changed, page_unpublished,
 
 from broadsheet import freshness
 
+from .frontend_cache import purge_post
 from .models import BlogPostPage
 from .sidebar import clear_sidebar_cache
 
@@ -29,3 +33,20 @@ def page_moved(sender, instance, **kwargs):
 @receiver(post_delete, sender=PageViewRestriction)
 def privacy_changed(sender, **kwargs):
     freshness.bump()
+
+
+@receiver(page_published, sender=BlogPostPage)
+@receiver(page_unpublished, sender=BlogPostPage)
+def purge_post_listings(sender, instance, **kwargs):
+    if settings.WAGTAILFRONTENDCACHE:
+        transaction.on_commit(lambda: purge_post(instance))
+
+
+@receiver(post_save, sender=django_comments.get_model())
+@receiver(post_delete, sender=django_comments.get_model())
+def purge_commented_post(sender, instance, **kwargs):
+    if not settings.WAGTAILFRONTENDCACHE:
+        return
+    post = getattr(instance.content_object, "specific", None)
+    if isinstance(post, BlogPostPage) and post.live:
+        transaction.on_commit(lambda: purge_post(post))

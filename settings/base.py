@@ -20,6 +20,8 @@ INSTALLED_APPS = [
     "home",
     "blog",
     "search",
+    "broadsheet",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
@@ -56,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "broadsheet.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "broadsheet.urls"
@@ -90,12 +93,26 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "broadsheet",
+# REDIS_URL gives every app server one shared cache and one session store (django-redis);
+# without it each process keeps its own local-memory cache and sessions live in the database.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "broadsheet"),
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
     }
-}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "broadsheet",
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -140,6 +157,12 @@ WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 TAGGIT_CASE_INSENSITIVE = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# EMAIL_URL (smtp://user:password@host:587/?tls=True, or consolemail://) sets the backend,
+# host, port, credentials and TLS in one variable.
+if os.environ.get("EMAIL_URL"):
+    import dj_email_url
+
+    globals().update(dj_email_url.parse(os.environ["EMAIL_URL"]))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Broadsheet <noreply@localhost>")
 
 # Blog
@@ -152,11 +175,49 @@ COMMENTS_APP = "django_comments_xtd"
 COMMENTS_XTD_MAX_THREAD_LEVEL = int(os.environ.get("COMMENTS_MAX_THREAD_LEVEL", 3))
 COMMENTS_XTD_CONFIRM_EMAIL = False
 
+# Front-end cache (a CDN or caching proxy) purged when a post is published or commented on.
+# FRONTEND_CACHE_BACKEND picks one: "cloudflare" (FRONTEND_CACHE_CLOUDFLARE_BEARER_TOKEN and
+# FRONTEND_CACHE_CLOUDFLARE_ZONEID), "cloudfront" (FRONTEND_CACHE_CLOUDFRONT_DISTRIBUTION_ID,
+# AWS credentials from the usual AWS_* variables) or "http" (FRONTEND_CACHE_LOCATION: a
+# Varnish/nginx that accepts PURGE). FRONTEND_CACHE_HOSTNAMES limits it to some hosts.
+FRONTEND_CACHE_BACKEND = os.environ.get("FRONTEND_CACHE_BACKEND", "").strip().lower()
+WAGTAILFRONTENDCACHE = {}
+if FRONTEND_CACHE_BACKEND == "cloudflare":
+    WAGTAILFRONTENDCACHE["cdn"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        "BEARER_TOKEN": os.environ.get("FRONTEND_CACHE_CLOUDFLARE_BEARER_TOKEN", ""),
+        "ZONEID": os.environ.get("FRONTEND_CACHE_CLOUDFLARE_ZONEID", ""),
+    }
+elif FRONTEND_CACHE_BACKEND == "cloudfront":
+    WAGTAILFRONTENDCACHE["cdn"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudfrontBackend",
+        "DISTRIBUTION_ID": os.environ.get("FRONTEND_CACHE_CLOUDFRONT_DISTRIBUTION_ID", ""),
+    }
+elif FRONTEND_CACHE_BACKEND == "http":
+    WAGTAILFRONTENDCACHE["cdn"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": os.environ.get("FRONTEND_CACHE_LOCATION", ""),
+    }
+elif FRONTEND_CACHE_BACKEND:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"FRONTEND_CACHE_BACKEND={FRONTEND_CACHE_BACKEND!r}: use cloudflare, cloudfront or http."
+    )
+if WAGTAILFRONTENDCACHE and os.environ.get("FRONTEND_CACHE_HOSTNAMES"):
+    WAGTAILFRONTENDCACHE["cdn"]["HOSTNAMES"] = os.environ["FRONTEND_CACHE_HOSTNAMES"].split(",")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "broadsheet.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "json": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # One JSON line per request (RequestLogMiddleware, on in production).
+    "loggers": {"broadsheet.request": {"handlers": ["json"], "level": "INFO", "propagate": False}},
 }
 
 # Where the site's freshness token lives when the cache is local to each process (see

@@ -1,0 +1,34 @@
+"""Purge a CDN or caching proxy (wagtail.contrib.frontend_cache) when what readers see changes.
+
+Wagtail itself purges a page's own URL when it is published or unpublished. A post also
+appears on its blog's index, feeds, archives and label pages and on the home page, and its
+comments change the post page and the comment counts on those listings: all are purged here.
+"""
+
+from wagtail.contrib.frontend_cache.utils import PurgeBatch
+
+
+def post_urls(post):
+    """Every public URL that shows `post` or its comment count."""
+    batch = PurgeBatch()
+    batch.add_page(post)
+    index = post.get_parent().specific
+    index_url = index.get_full_url(batch)
+    if index_url is None:
+        return batch.urls
+    batch.add_page(index)
+    routes = [("rss_view", ()), ("atom_view", ())]
+    routes += [("tag_view", (tag.slug,)) for tag in post.tags.all()]
+    if post.date:
+        year, month = f"{post.date:%Y}", f"{post.date:%m}"
+        routes += [("year_view", (year,)), ("month_view", (year, month))]
+    for name, args in routes:
+        batch.add_url(index_url + index.reverse_subpage(name, args=args))
+    home = index.get_parent()
+    if not home.is_root():
+        batch.add_page(home)
+    return batch.urls
+
+
+def purge_post(post):
+    PurgeBatch(post_urls(post)).purge()

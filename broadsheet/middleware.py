@@ -1,0 +1,64 @@
+"""Request logging, and a clear answer when the database cannot be reached."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+request_logger = logging.getLogger("broadsheet.request")
+logger = logging.getLogger(__name__)
+
+
+class RequestLogMiddleware:
+    """One structured log line per request: method, path, status, duration."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        response = self.get_response(request)
+        user = getattr(request, "_cached_user", None)  # only if the view loaded it: no extra query
+        request_logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                "remote_addr": request.META.get("HTTP_X_FORWARDED_FOR", request.META.get("REMOTE_ADDR")),
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "bytes": len(response.content) if not response.streaming else None,
+            },
+        )
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database is down, answer 503 with a page that says so, not a 500.
+
+    Nothing is half-saved: the request's transaction never reached the database, and the
+    reader's browser still holds the form they sent (the page tells them to send it again).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("Database unavailable for %s %s: %s", request.method, request.path, exception)
+        # Rendered without the request's context processors: they may need the database.
+        html = render_to_string("503.html", {"site_name": settings.WAGTAIL_SITE_NAME})
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = "30"
+        return response

@@ -1,0 +1,29 @@
+"""Views that are not pages."""
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+
+@never_cache
+def healthz(request):
+    """200 when the database and the cache answer, else 503 naming what is down (for load balancers)."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - any failure means "not healthy"
+        checks["database"] = f"error: {error.__class__.__name__}"
+        # Drop the broken connection so the next probe reconnects once the server is back.
+        connection.close_if_unusable_or_obsolete()
+    try:
+        cache.set("healthz", "ok", 10)
+        checks["cache"] = "ok" if cache.get("healthz") == "ok" else "error: value not read back"
+    except Exception as error:  # noqa: BLE001
+        checks["cache"] = f"error: {error.__class__.__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    body = {"status": "ok" if healthy else "unavailable", **checks}
+    return JsonResponse(body, status=200 if healthy else 503)
