@@ -39,6 +39,10 @@ class HeadingBlock(blocks.StructBlock):
         icon = "title"
         template = "blocks/heading_block.html"
 
+    def get_searchable_content(self, value):
+        # Only the words: the level's choice labels ("Heading 2") would match every post.
+        return [value["text"]]
+
 
 class QuoteBlock(blocks.StructBlock):
     """A quotation with the source it came from."""

@@ -181,9 +181,13 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         FieldPanel("feed_image"),
     ]
     settings_panels = Page.settings_panels + [FieldPanel("comments_open")]
+    # Page.search_fields already holds the title with boost=2, which the PostgreSQL backend
+    # keeps in its own vector: a title match outranks any number of body matches.
     search_fields = Page.search_fields + [
-        index.SearchField("intro"),
+        index.SearchField("intro", boost=1.5),
         index.SearchField("body"),
+        index.RelatedFields("tags", [index.SearchField("name", boost=1.5)]),
+        index.RelatedFields("authors", [index.SearchField("name")]),
         index.FilterField("date"),
     ]
     parent_page_types = ["blog.BlogIndexPage"]

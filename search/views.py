@@ -1,18 +1,133 @@
-from django.db.models import prefetch_related_objects
-from django.template.response import TemplateResponse
+"""The search page: full-text search over published posts, narrowed by label and year."""
 
-from blog.models import BlogPostPage
+import re
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchHeadline
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from taggit.models import Tag
+
+from blog.models import BlogIndexPage, BlogPostPage
 from blog.privacy import public_q
 from broadsheet.pagination import paginate
 
+from .query import SearchRequest
+
+# How many labels of the matching posts are offered for narrowing.
+FACET_LIMIT = 30
+
+# ts_headline marks matches with these private-use characters; the snippet is escaped first and
+# only then are they turned into <mark> elements, so nothing from a post reaches the page unescaped.
+MARK_START, MARK_END = "\ue000", "\ue001"
+MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
+
 
 def search(request):
-    """Posts matching `q`, most relevant first."""
-    query = request.GET.get("q", "").strip()
-    posts = BlogPostPage.objects.live().filter(public_q()).defer_streamfields()
-    results = posts.search(query) if query else BlogPostPage.objects.none()
-    page = paginate(request, results, 10)
-    # Cards show each result's authors and tags: two queries for the page, not two per result.
-    page.object_list = list(page.object_list)
-    prefetch_related_objects(page.object_list, "tags", "authors")
-    return TemplateResponse(request, "search/search.html", {"query": query, "results": page})
+    """Posts matching `q` (most relevant first) or, without `q`, the posts a filter selects, newest first."""
+    search = SearchRequest.from_querydict(request.GET)
+    context = {"search": search, "query": search.query, "notes": search.notes, "results": None}
+    posts = published_posts()
+
+    tags = {}
+    if search.tag_slugs:
+        tags = {tag.slug: tag for tag in Tag.objects.filter(slug__in=search.tag_slugs)}
+    context["selected_tags"] = [
+        {"tag": tags[slug], "remove_url": "?" + search.params([s for s in search.tag_slugs if s != slug])}
+        for slug in search.tag_slugs
+        if slug in tags
+    ]
+    context["unknown_tags"] = [slug for slug in search.tag_slugs if slug not in tags]
+    # Several labels narrow further: a post must carry every one of them.
+    for tag in tags.values():
+        posts = posts.filter(pk__in=tag.blog_blogposttag_items.values("content_object_id"))
+    if search.year_from:
+        posts = posts.filter(date__year__gte=search.year_from)
+    if search.year_to:
+        posts = posts.filter(date__year__lte=search.year_to)
+
+    search_query = search.search_query() if search.query else None
+    if search.is_empty:
+        context["facets"] = tag_facets(posts.values("pk"), search)
+        return TemplateResponse(request, "search/search.html", context)
+    if context["unknown_tags"] or (search.query and search_query is None):
+        results = BlogPostPage.objects.none()
+        matched_ids = None
+    elif search_query is not None:
+        results = posts.search(search_query)
+        matched_ids = results.get_queryset().values("pk")
+    else:
+        results = posts.order_by("-date", "-pk")
+        matched_ids = posts.values("pk")
+
+    page = paginate(request, results, settings.BLOG_POSTS_PER_PAGE)
+    if search_query is not None and matched_ids is not None:
+        page.object_list = add_snippets(page.object_list, results)
+    context.update(
+        results=page,
+        facets=tag_facets(matched_ids, search) if matched_ids is not None else [],
+        pagination_params=search.params(),
+        blog_index=BlogIndexPage.objects.order_by("-live", "path").first(),
+    )
+    return TemplateResponse(request, "search/search.html", context)
+
+
+def published_posts():
+    """Every post a reader may see, ready to render as cards."""
+    return (
+        BlogPostPage.objects.live()
+        .filter(public_q())
+        .defer_streamfields()  # cards never render the body
+        .select_related("feed_image")
+        .prefetch_related("tags", "authors")
+    )
+
+
+def tag_facets(matched_ids, search):
+    """The labels of the matched posts with how many carry each, in one aggregate query."""
+    facets = (
+        Tag.objects.filter(blog_blogposttag_items__content_object__in=matched_ids)
+        .exclude(slug__in=search.tag_slugs)
+        .annotate(count=Count("blog_blogposttag_items"))
+        .order_by("-count", "name")[:FACET_LIMIT]
+    )
+    return [
+        {"tag": tag, "count": tag.count, "url": "?" + search.params([*search.tag_slugs, tag.slug])}
+        for tag in facets
+    ]
+
+
+def add_snippets(posts, results):
+    """Give each post of this page a `search_snippet`: its text around the matches, terms marked."""
+    posts = list(posts)
+    if not posts:
+        return posts
+    compiler = results.query_compiler
+    config = compiler.get_config(results.backend)
+    headline = SearchHeadline(
+        "index_entries__body_text",
+        compiler.build_tsquery(compiler.query, config=config),
+        config=config,
+        start_sel=MARK_START,
+        stop_sel=MARK_END,
+        max_words=35,
+        min_words=15,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
+    snippets = dict(
+        BlogPostPage.objects.filter(pk__in=[post.pk for post in posts])
+        .annotate(snippet=headline)
+        .values_list("pk", "snippet")
+    )
+    for post in posts:
+        post.search_snippet = highlight(snippets.get(post.pk) or "")
+    return posts
+
+
+def highlight(headline):
+    """`headline` escaped, with the spans ts_headline marked wrapped in <mark>."""
+    marked = MARKED.sub(r"<mark>\1</mark>", escape(headline))
+    return mark_safe(marked.replace(MARK_START, "").replace(MARK_END, ""))  # noqa: S308 - escaped above
