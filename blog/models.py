@@ -1,7 +1,7 @@
 """The blog: an index page, its posts, their tags and authors."""
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -84,7 +85,9 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
 
     def get_posts(self):
         """Live, public posts of this blog, newest first, ready to render as cards."""
-        return (
+        from .comments import with_comment_counts
+
+        return with_comment_counts(
             BlogPostPage.objects.live()
             .filter(public_q())
             .child_of(self)
@@ -204,11 +207,28 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
             raise ValidationError({"slug": error}) from error
 
     def get_context(self, request, *args, **kwargs):
+        from .comments import comment_context
+
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
         # The head (article:tag) and the byline both list the tags: fetch them once.
         models.prefetch_related_objects([self], "tags", "authors")
+        context.update(comment_context(self, request))
         return context
+
+    def get_absolute_url(self):
+        # django-comments-xtd redirects a reader back to the comment through this URL.
+        return self.get_full_url()
+
+    def comments_closed(self, request=None):
+        """True when readers may no longer comment: switched off, or older than the site allows."""
+        if not self.comments_open:
+            return True
+        if request is not None:
+            days = CommentSettings.for_request(request).close_after_days
+        else:
+            days = CommentSettings.for_site(self.get_site()).close_after_days
+        return bool(days) and self.date + timedelta(days=days) < timezone.now()
 
     def sibling_posts(self):
         return BlogPostPage.objects.live().filter(public_q()).sibling_of(self, inclusive=False)
@@ -251,3 +271,56 @@ class BloggerComment(models.Model):
 
     def __str__(self):
         return f"Blogger comment {self.blogger_id}"
+
+
+@register_setting(icon="comment")
+class CommentSettings(BaseSiteSetting):
+    """How reader comments are closed, held for moderation and checked for spam on one site."""
+
+    close_after_days = models.PositiveIntegerField(
+        "close comments after (days)",
+        default=0,
+        help_text="Posts older than this stop taking comments; 0 keeps them open for ever.",
+    )
+    hold_first_comments = models.BooleanField(
+        "hold first-time commenters",
+        default=True,
+        help_text="Hold a comment for moderation unless its email address already has an approved comment.",
+    )
+    max_links = models.PositiveIntegerField(
+        "links allowed before holding",
+        default=2,
+        help_text="A comment with more links than this waits for moderation.",
+    )
+    notify_moderators = models.BooleanField(
+        "email moderators about held comments",
+        default=True,
+        help_text="Moderators are the active users with an email address allowed to change comments.",
+    )
+
+    panels = [
+        FieldPanel("close_after_days"),
+        FieldPanel("hold_first_comments"),
+        FieldPanel("max_links"),
+        FieldPanel("notify_moderators"),
+    ]
+
+    class Meta:
+        verbose_name = "comment settings"
+
+
+class CommentReview(models.Model):
+    """Moderation facts about one comment that XtdComment has no field for: spam, and why it was held."""
+
+    comment = models.OneToOneField(
+        "django_comments_xtd.XtdComment", primary_key=True, on_delete=models.CASCADE, related_name="review"
+    )
+    spam = models.BooleanField(default=False, db_index=True)
+    held_because = models.CharField(max_length=255, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Review of comment {self.comment_id}"

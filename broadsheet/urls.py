@@ -1,18 +1,36 @@
 from django.conf import settings
+from django.contrib.contenttypes import views as contenttype_views
 from django.urls import include, path
+from django_comments_xtd import views as xtd_views
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from blog import views as blog_views
 from broadsheet.views import healthz
 from search import views as search_views
+
+# Only the comment views readers use; moderation happens in the Wagtail admin.
+comment_urls = [
+    path("post/", blog_views.post_comment, name="comments-post-comment"),
+    path("posted/", xtd_views.sent, name="comments-comment-done"),
+    path("sent/", xtd_views.sent, name="comments-xtd-sent"),
+    path("reply/<int:cid>/", blog_views.reply, name="comments-xtd-reply"),
+    path("mute/<str:key>/", xtd_views.mute, name="comments-xtd-mute"),
+    path(
+        "cr/<int:content_type_id>/<str:object_id>/",
+        contenttype_views.shortcut,
+        name="comments-url-redirect",
+    ),
+]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("search/", search_views.search, name="search"),
+    path("comments/", include(comment_urls)),
     path("sitemap.xml", sitemap, name="sitemap"),
 ]
 

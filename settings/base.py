@@ -156,9 +156,16 @@ WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 # A blog spells its labels as it likes ("ISIS"), but "isis" is the same label.
 TAGGIT_CASE_INSENSITIVE = True
 
+# Development prints mail to the console. EMAIL_URL (smtp://user:password@host:587/?tls=True,
+# or consolemail://) sets the backend, host, port, credentials and TLS in one variable;
+# otherwise the usual EMAIL_* variables apply.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-# EMAIL_URL (smtp://user:password@host:587/?tls=True, or consolemail://) sets the backend,
-# host, port, credentials and TLS in one variable.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 if os.environ.get("EMAIL_URL"):
     import dj_email_url
 
@@ -173,7 +180,22 @@ BLOG_SIDEBAR_CACHE_SECONDS = int(os.environ.get("BLOG_SIDEBAR_CACHE_SECONDS", 36
 # Comments (django-comments-xtd)
 COMMENTS_APP = "django_comments_xtd"
 COMMENTS_XTD_MAX_THREAD_LEVEL = int(os.environ.get("COMMENTS_MAX_THREAD_LEVEL", 3))
+# Readers comment without an email round trip; moderation and the spam checks carry the load.
 COMMENTS_XTD_CONFIRM_EMAIL = False
+COMMENT_MAX_LENGTH = 3000
+COMMENTS_XTD_FORM_CLASS = "blog.forms.CommentForm"
+COMMENTS_XTD_FROM_EMAIL = DEFAULT_FROM_EMAIL
+COMMENTS_XTD_CONTACT_EMAIL = DEFAULT_FROM_EMAIL
+# Mail is sent in the request; a thread per message would outlive the request and hide failures.
+COMMENTS_XTD_THREADED_EMAILS = False
+# A timestamp in the comment form older than this (seconds) fails the security check.
+COMMENTS_TIMEOUT = int(os.environ.get("COMMENTS_TIMEOUT", 24 * 60 * 60))
+# Per client IP address: at most COMMENTS_RATE_LIMIT comments in COMMENTS_RATE_PERIOD seconds.
+COMMENTS_RATE_LIMIT = int(os.environ.get("COMMENTS_RATE_LIMIT", 5))
+COMMENTS_RATE_PERIOD = int(os.environ.get("COMMENTS_RATE_PERIOD", 10 * 60))
+# Akismet is asked about every new comment when a key is set.
+AKISMET_API_KEY = os.environ.get("AKISMET_API_KEY", "")
+AKISMET_API_URL = os.environ.get("AKISMET_API_URL", "https://rest.akismet.com/1.1/")
 
 # Front-end cache (a CDN or caching proxy) purged when a post is published or commented on.
 # FRONTEND_CACHE_BACKEND picks one: "cloudflare" (FRONTEND_CACHE_CLOUDFLARE_BEARER_TOKEN and

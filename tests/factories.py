@@ -51,3 +51,21 @@ def make_post(
     if publish:
         revision.publish()
     return post
+
+
+def make_comment(post, text="A comment.", name="Reader", email="reader@example.org", parent=None, **fields):
+    """Store a comment the way django-comments-xtd does (thread order is computed on save)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django_comments_xtd.models import XtdComment
+
+    return XtdComment.objects.create(
+        content_type=ContentType.objects.get_for_model(post),
+        object_pk=str(post.pk),
+        site_id=1,
+        user_name=name,
+        user_email=email,
+        comment=text,
+        submit_date=fields.pop("submit_date", timezone.now()),
+        parent_id=parent.pk if parent else 0,
+        **fields,
+    )

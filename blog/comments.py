@@ -1,0 +1,236 @@
+"""Reader comments on posts: threads and counts, the moderation rules, spam checks and emails.
+
+Comments are django-comments-xtd's XtdComment rows. Their two flags keep their meaning:
+awaiting moderation is ``is_public=False, is_removed=False``; public is ``is_public=True,
+is_removed=False``; removed is ``is_removed=True``. Spam is a removed comment whose CommentReview
+says ``spam=True``; CommentReview also records why a comment was held and who decided.
+"""
+
+import logging
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db.models import CharField, Count, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_comments.models import CommentFlag
+from django_comments_xtd import get_form
+from django_comments_xtd.models import XtdComment
+from django_comments_xtd.moderation import XtdCommentModerator
+
+logger = logging.getLogger(__name__)
+
+MODERATE_PERMISSION = "django_comments_xtd.change_xtdcomment"
+LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+def post_content_type():
+    from .models import BlogPostPage
+
+    return ContentType.objects.get_for_model(BlogPostPage)
+
+
+def public_comments():
+    """Comments a reader may see (on any post)."""
+    return XtdComment.norel_objects.filter(
+        site_id=settings.SITE_ID, is_public=True, is_removed=False
+    ).order_by()
+
+
+def with_comment_counts(posts):
+    """Annotate a post queryset with `comment_count`, counted in the same query."""
+    counts = (
+        public_comments()
+        .filter(content_type=post_content_type(), object_pk=Cast(OuterRef("pk"), output_field=CharField()))
+        .values("object_pk")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return posts.annotate(comment_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+
+
+def thread_queryset(post):
+    """The post's public comments in thread order, with what the thread template reads."""
+    return (
+        public_comments()
+        .filter(content_type=post_content_type(), object_pk=str(post.pk))
+        .select_related("user", "content_type")
+        .prefetch_related(Prefetch("flags", queryset=CommentFlag.objects.none()))
+        .order_by("thread_id", "order")
+    )
+
+
+def comment_context(post, request):
+    """What the post template needs for its comments section."""
+    comments = list(thread_queryset(post))
+    by_pk = {comment.pk for comment in comments}
+    # A reply whose parent is not shown (held, removed) cannot hang in the tree; drop it with its parent.
+    shown = [c for c in comments if c.parent_id == c.pk or c.parent_id in by_pk]
+    tree = XtdComment.tree_from_queryset(shown, user=request.user)
+    closed = post.comments_closed(request)
+    return {
+        "comment_tree": tree,
+        "comment_count": len(shown),
+        "comments_closed": closed,
+        "comment_form": None if closed else get_form()(post),
+    }
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def rate_limited(request):
+    """Count this comment attempt against the client's address; True when it is over the limit."""
+    key = f"comments:rate:{client_ip(request)}"
+    cache.add(key, 0, settings.COMMENTS_RATE_PERIOD)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, settings.COMMENTS_RATE_PERIOD)
+        attempts = 1
+    return attempts > settings.COMMENTS_RATE_LIMIT
+
+
+def count_links(text):
+    return len(LINK.findall(text or ""))
+
+
+def akismet_says_spam(comment, post, request):
+    """Ask Akismet about a comment; None when it is not configured or could not answer."""
+    if not settings.AKISMET_API_KEY:
+        return None
+    data = {
+        "api_key": settings.AKISMET_API_KEY,
+        "blog": post.get_site().root_url,
+        "user_ip": client_ip(request),
+        "user_agent": request.META.get("HTTP_USER_AGENT", ""),
+        "referrer": request.META.get("HTTP_REFERER", ""),
+        "permalink": post.get_full_url(request),
+        "comment_type": "reply" if comment.get("parent_id") else "comment",
+        "comment_author": comment["user_name"],
+        "comment_author_email": comment["user_email"],
+        "comment_author_url": comment["user_url"],
+        "comment_content": comment["comment"],
+        "comment_date_gmt": timezone.now().isoformat(),
+        "blog_lang": "en",
+    }
+    url = urllib.parse.urljoin(settings.AKISMET_API_URL, "comment-check")
+    body = urllib.parse.urlencode(data).encode()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=body), timeout=5) as response:
+            answer = response.read().decode().strip()
+    except (urllib.error.URLError, OSError) as error:
+        logger.warning("Akismet could not be reached: %s", error)
+        return None
+    if answer not in {"true", "false"}:
+        logger.warning("Akismet gave no verdict: %r", answer[:200])
+        return None
+    return answer == "true"
+
+
+def is_moderator(user):
+    return user.is_authenticated and user.has_perm(MODERATE_PERMISSION)
+
+
+class BlogPostModerator(XtdCommentModerator):
+    """Applies the site's comment settings to every new comment on a post."""
+
+    def allow(self, comment, content_object, request):
+        return content_object.live and not content_object.comments_closed(request)
+
+    def moderate(self, comment, content_object, request):
+        from .models import CommentSettings
+
+        if is_moderator(request.user):
+            return False
+        rules = CommentSettings.for_request(request)
+        reasons = []
+        spam = akismet_says_spam(comment, content_object, request)
+        if spam:
+            reasons.append("Akismet says spam")
+        elif spam is None and settings.AKISMET_API_KEY:
+            reasons.append("Akismet gave no answer")
+        links = count_links(comment["comment"])
+        if links > rules.max_links:
+            reasons.append(f"{links} links")
+        if rules.hold_first_comments and not (
+            public_comments().filter(user_email__iexact=comment["user_email"]).exists()
+        ):
+            reasons.append("first comment from this address")
+        request.comment_review = {"spam": bool(spam), "held_because": "; ".join(reasons)}
+        if spam:
+            comment["is_removed"] = True
+        return bool(reasons)
+
+    def email(self, comment, content_object, request):
+        """Record why a comment was held, then tell the moderators about it."""
+        from .models import CommentReview, CommentSettings
+
+        stored = comment.xtd_comment
+        review = getattr(request, "comment_review", None)
+        if stored is None or not review or stored.is_public:
+            return
+        CommentReview.objects.update_or_create(comment=stored, defaults=review)
+        if not review["spam"] and CommentSettings.for_request(request).notify_moderators:
+            notify_moderators(stored, content_object)
+
+
+def moderator_emails():
+    users = get_user_model().objects.with_perm(MODERATE_PERMISSION, include_superusers=True)
+    return sorted({u.email for u in users.filter(is_active=True).exclude(email="")})
+
+
+def notify_moderators(comment, post):
+    recipients = moderator_emails()
+    if not recipients:
+        return
+    context = {
+        "comment": comment,
+        "post": post,
+        "queue_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("comments:list") + "?status=held",
+        "edit_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("comments:edit", args=[comment.pk]),
+    }
+    send_mail(
+        f"[{settings.WAGTAIL_SITE_NAME}] A comment on “{post.title}” awaits moderation",
+        render_to_string("comments/moderation_email.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        recipients,
+    )
+
+
+def set_status(comments, status, user):
+    """Approve, remove or mark as spam; returns how many comments changed."""
+    from django_comments_xtd.views import notify_comment_followers
+
+    from .models import CommentReview
+
+    flags = {
+        "public": {"is_public": True, "is_removed": False},
+        "removed": {"is_public": False, "is_removed": True},
+        "spam": {"is_public": False, "is_removed": True},
+    }[status]
+    changed = 0
+    for comment in comments:
+        was_public = comment.is_public and not comment.is_removed
+        for field, value in flags.items():
+            setattr(comment, field, value)
+        # save() (not update) so django-comments-xtd hides or shows the replies with their parent.
+        comment.save()
+        CommentReview.objects.update_or_create(
+            comment=comment,
+            defaults={"spam": status == "spam", "reviewed_by": user, "reviewed_at": timezone.now()},
+        )
+        if status == "public" and not was_public and comment.content_object is not None:
+            notify_comment_followers(comment)
+        changed += 1
+    return changed

@@ -1,0 +1,67 @@
+"""Views that are not pages: posting a comment."""
+
+from django.http import HttpResponseBadRequest
+from django.template.response import TemplateResponse
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
+from django_comments.views.comments import post_comment as package_post_comment
+
+from .comments import rate_limited
+from .models import BlogPostPage
+from .privacy import public_q
+
+
+def refuse(request, status, message, post=None):
+    return TemplateResponse(
+        request, "comments/refused.html", {"message": message, "post": post}, status=status
+    )
+
+
+@csrf_protect
+@require_POST
+def post_comment(request):
+    """django-contrib-comments' view, with reasons a reader can read when a comment is refused."""
+    if request.POST.get("content_type") != "blog.blogpostpage":
+        return refuse(request, 400, "This form does not belong to a post.")
+    object_pk = request.POST.get("object_pk", "")
+    post = None
+    if object_pk.isdigit():
+        post = BlogPostPage.objects.live().filter(public_q()).filter(pk=object_pk).first()
+    if post is None:
+        return refuse(request, 404, "The post you are answering does not exist or is no longer published.")
+    if post.comments_closed(request):
+        return refuse(request, 403, "Comments on this post are closed.", post)
+    if rate_limited(request):
+        return refuse(
+            request, 429, "You have posted several comments in a short time; please wait a while.", post
+        )
+    response = package_post_comment(request)
+    if isinstance(response, HttpResponseBadRequest):
+        # A stale or tampered form, a filled honeypot, or a moderation rule refused the comment.
+        return refuse(
+            request,
+            400,
+            "Your comment could not be accepted. The form may have been open too long: "
+            "reload the post and try again.",
+            post,
+        )
+    if response.status_code == 200:
+        # The form came back with its errors (and the reader's text).
+        response.status_code = 400
+    return response
+
+
+def reply(request, cid):
+    """The reply form for readers without JavaScript, for comments that can still be answered."""
+    from django_comments_xtd.models import XtdComment
+    from django_comments_xtd.views import reply as package_reply
+
+    comment = XtdComment.norel_objects.filter(pk=cid, is_public=True, is_removed=False).first()
+    post = comment and BlogPostPage.objects.live().filter(public_q()).filter(pk=comment.object_pk).first()
+    if post is None:
+        return refuse(request, 404, "There is no such comment to reply to.")
+    if post.comments_closed(request):
+        return refuse(request, 403, "Comments on this post are closed.", post)
+    if not comment.allow_thread():
+        return refuse(request, 403, "This conversation is nested as deep as it goes; reply higher up.", post)
+    return package_reply(request, cid)

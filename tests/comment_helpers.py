@@ -1,0 +1,65 @@
+"""Reading and submitting the comment form the way a browser does."""
+
+from html.parser import HTMLParser
+
+
+class _FormReader(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.in_form = False
+        self.action = None
+        self.fields = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id") == "comment-form":
+            self.in_form = True
+            self.action = attrs["action"]
+        elif self.in_form and tag == "input" and attrs.get("name") and attrs.get("type") != "checkbox":
+            self.fields[attrs["name"]] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+
+
+class _ThreadReader(HTMLParser):
+    """Maps each comment id to the ids of the comments it is nested in."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack = []
+        self.ancestors = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "li":
+            comment_id = dict(attrs).get("id")
+            if comment_id:
+                self.ancestors[comment_id] = [c for c in self.stack if c]
+            self.stack.append(comment_id)
+
+    def handle_endtag(self, tag):
+        if tag == "li":
+            self.stack.pop()
+
+
+def read_form(html):
+    reader = _FormReader()
+    reader.feed(html)
+    assert reader.action, "the page has no comment form"
+    return reader.action, reader.fields
+
+
+def thread_of(html):
+    reader = _ThreadReader()
+    reader.feed(html)
+    return reader.ancestors
+
+
+def submit_comment(client, page_url, text, name="Rosa Quill", email="rosa@example.org", **extra):
+    """Load `page_url` (a post or a reply page), fill in its comment form and post it."""
+    remote_addr = extra.pop("REMOTE_ADDR", "127.0.0.1")
+    action, fields = read_form(client.get(page_url).content.decode())
+    fields.update(name=name, email=email, comment=text, url="")
+    fields.update(extra)
+    return client.post(action, fields, REMOTE_ADDR=remote_addr)
