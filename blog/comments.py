@@ -27,10 +27,27 @@ from django_comments_xtd import get_form
 from django_comments_xtd.models import XtdComment
 from django_comments_xtd.moderation import XtdCommentModerator
 
+from broadsheet import freshness
+
 logger = logging.getLogger(__name__)
 
 MODERATE_PERMISSION = "django_comments_xtd.change_xtdcomment"
 LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+
+def comment_settings(site):
+    """The site's CommentSettings (defaults when never saved), cached until anything readers see changes."""
+    from wagtail.models import Site
+
+    from .models import CommentSettings
+
+    site_id = site.pk if isinstance(site, Site) else site
+    key = f"comment-settings:{site_id}:{freshness.current()}"
+    found = cache.get(key)
+    if found is None:
+        found = CommentSettings.objects.filter(site_id=site_id).first() or CommentSettings(site_id=site_id)
+        cache.set(key, found, None)
+    return found
 
 
 def post_content_type():
@@ -149,11 +166,9 @@ class BlogPostModerator(XtdCommentModerator):
         return content_object.live and not content_object.comments_closed(request)
 
     def moderate(self, comment, content_object, request):
-        from .models import CommentSettings
-
         if is_moderator(request.user):
             return False
-        rules = CommentSettings.for_request(request)
+        rules = comment_settings(content_object.get_site())
         reasons = []
         spam = akismet_says_spam(comment, content_object, request)
         if spam:
@@ -174,14 +189,14 @@ class BlogPostModerator(XtdCommentModerator):
 
     def email(self, comment, content_object, request):
         """Record why a comment was held, then tell the moderators about it."""
-        from .models import CommentReview, CommentSettings
+        from .models import CommentReview
 
         stored = comment.xtd_comment
         review = getattr(request, "comment_review", None)
         if stored is None or not review or stored.is_public:
             return
         CommentReview.objects.update_or_create(comment=stored, defaults=review)
-        if not review["spam"] and CommentSettings.for_request(request).notify_moderators:
+        if not review["spam"] and comment_settings(content_object.get_site()).notify_moderators:
             notify_moderators(stored, content_object)
 
 

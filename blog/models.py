@@ -17,7 +17,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -222,12 +222,12 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
     def comments_closed(self, request=None):
         """True when readers may no longer comment: switched off, or older than the site allows."""
+        from .comments import comment_settings
+
         if not self.comments_open:
             return True
-        if request is not None:
-            days = CommentSettings.for_request(request).close_after_days
-        else:
-            days = CommentSettings.for_site(self.get_site()).close_after_days
+        site = Site.find_for_request(request) if request is not None else self.get_site()
+        days = comment_settings(site).close_after_days
         return bool(days) and self.date + timedelta(days=days) < timezone.now()
 
     def sibling_posts(self):

@@ -5,13 +5,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django_comments_xtd.models import XtdComment
 from wagtail.models import PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from broadsheet import freshness
 
 from .frontend_cache import purge_post
-from .models import BlogPostPage
+from .models import BlogPostPage, CommentReview, CommentSettings
 from .sidebar import clear_sidebar_cache
 
 
@@ -50,3 +51,12 @@ def purge_commented_post(sender, instance, **kwargs):
     post = getattr(instance.content_object, "specific", None)
     if isinstance(post, BlogPostPage) and post.live:
         transaction.on_commit(lambda: purge_post(post))
+
+
+@receiver(post_save, sender=XtdComment)
+@receiver(post_delete, sender=XtdComment)
+@receiver(post_save, sender=CommentReview)
+@receiver(post_save, sender=CommentSettings)
+def comments_changed(sender, **kwargs):
+    # Threads, counts on every listing and the comment rules are all part of cached pages.
+    freshness.bump()
