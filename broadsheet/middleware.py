@@ -1,13 +1,15 @@
-"""Request logging, and a clear answer when the database cannot be reached."""
+"""Request logging, a clear answer when the database cannot be reached, the admin's CSP."""
 
 import logging
 import time
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
+ADMIN_PREFIX = "/admin/"  # as broadsheet/urls.py mounts it
 request_logger = logging.getLogger("broadsheet.request")
 logger = logging.getLogger(__name__)
 
@@ -62,3 +64,17 @@ class DatabaseUnavailableMiddleware:
         response = HttpResponse(html, status=503)
         response["Retry-After"] = "30"
         return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy, loosened for the Wagtail admin only (settings.CSP_ADMIN_UPDATE).
+
+    Parts of the admin's page editor still run inline scripts (block definitions, widgets that
+    jQuery inserts), which a strict script-src blocks; the public pages keep the strict policy.
+    """
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if request.path.startswith(ADMIN_PREFIX) and parts.update is None:
+            parts.update = settings.CSP_ADMIN_UPDATE
+        return parts

@@ -40,5 +40,12 @@ if settings.DEBUG:
 
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+elif getattr(settings, "SERVE_MEDIA", False):
+    # Production with media on local disk and no web server in front to serve it.
+    from django.urls import re_path
+    from django.views.static import serve
+
+    prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns += [re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -47,7 +47,7 @@ DATABASES = {"default": {**_database, "OPTIONS": {"connect_timeout": 5, **_datab
 MIDDLEWARE = [
     MIDDLEWARE[0],  # SecurityMiddleware
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "broadsheet.middleware.ContentSecurityPolicyMiddleware",
     "broadsheet.middleware.RequestLogMiddleware",
     *MIDDLEWARE[1:],
 ]
@@ -72,6 +72,9 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
     }
     if os.environ.get("MEDIA_URL"):
         MEDIA_URL = os.environ["MEDIA_URL"]
+# Media on local disk is served by the app servers unless SERVE_MEDIA=false (when nginx or
+# the CDN serves MEDIA_ROOT itself).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", "AWS_STORAGE_BUCKET_NAME" not in os.environ)
 
 # HTTPS: a proxy or CDN in front terminates TLS and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -96,7 +99,8 @@ CSRF_TRUSTED_ORIGINS = [
 
 # Content-Security-Policy (django-csp). The site's own pages load only their own scripts and
 # styles; the Wagtail admin needs inline styles, data:/blob: images (uploads, previews) and
-# same-origin frames (live preview). Embeds (video players) are iframes from other sites.
+# same-origin frames (live preview), and under /admin/ only, inline scripts (its page editor
+# runs some; checked in headless Chromium). Embeds (video players) are iframes from other sites.
 from csp.constants import NONE, SELF, UNSAFE_INLINE  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {
@@ -115,6 +119,7 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+CSP_ADMIN_UPDATE = {"script-src": [UNSAFE_INLINE]}
 # Extra sources for a CDN or media domain, e.g. CSP_EXTRA_SOURCES=https://media.example.org
 for _source in filter(None, os.environ.get("CSP_EXTRA_SOURCES", "").split(",")):
     for _directive in ("script-src", "style-src", "connect-src", "font-src"):
