@@ -34,6 +34,9 @@ serve: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
+# The suite runs on settings.test (pytest's own choice) whatever the shell exports.
+test test-scale: export DJANGO_SETTINGS_MODULE = settings.test
+
 ## test: set up, lint, and run the whole test suite on PostgreSQL
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
