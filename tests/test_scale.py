@@ -413,7 +413,23 @@ def post_comment(base, post_path, text):
     return browser.post(base + action, fields)
 
 
+OPEN_COMMENTS = """
+try:
+    from blog.models import CommentSettings
+except ImportError:
+    CommentSettings = None
+if CommentSettings is not None:
+    from wagtail.models import Site
+
+    rules = CommentSettings.for_site(Site.objects.get(is_default_site=True))
+    rules.hold_first_comments = False
+    rules.save()
+"""
+
+
 def test_comment_posted_on_one_server_appears_on_the_other(cluster):
+    # The editor's site setting: publish a first-time commenter's comment without holding it.
+    cluster.manage("shell", "-c", OPEN_COMMENTS)
     response = post_comment(A, "/blog/lighthouse-keepers-vote/", "The north light needs a keeper too.")
     assert response.status_code == 200
     assert "The north light needs a keeper too." in Browser().get(f"{B}/blog/lighthouse-keepers-vote/").text
