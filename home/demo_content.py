@@ -474,3 +474,127 @@ SCHEDULED_POST = (
     "A first look at the new administration's spending plans.",
     [("paragraph", "<p>To be published on budget day.</p>")],
 )
+
+
+# Reader comments: (post slug, threads). A comment is (name, email, website, hours after the post,
+# text, replies); replies nest the same way. The last one, marked HELD, waits in the moderation queue.
+HELD = "held"
+COMMENTS = [
+    (
+        "the-harbour-levy-explained",
+        [
+            (
+                "Ines Varga",
+                "ines.varga@example.org",
+                "",
+                3,
+                "Good summary. What the council papers do not say is who collects the levy on the "
+                "private moorings at the north quay. Is that the harbour board or the city?",
+                [
+                    (
+                        "Maren Okafor",
+                        "maren@harbourledger.example",
+                        "",
+                        5,
+                        "The board collects it and passes it on each quarter, minus a handling fee. "
+                        "The fee is in appendix C of the March papers, page 41.",
+                        [
+                            (
+                                "Ines Varga",
+                                "ines.varga@example.org",
+                                "",
+                                7,
+                                "Found it, thank you. Four per cent for handling seems generous "
+                                "for a bank transfer.",
+                                [],
+                            ),
+                        ],
+                    ),
+                    (
+                        "Pieter Holm",
+                        "pholm@example.net",
+                        "https://alder-sailing.example.org",
+                        9,
+                        "As a mooring holder: the invoices come from the board, on board letterhead. "
+                        "Nobody at the quay knew the city was involved at all.",
+                        [],
+                    ),
+                ],
+            ),
+            (
+                "Dora Fenn",
+                "dora.fenn@example.com",
+                "",
+                26,
+                "Will the levy still apply once the ferry terminal moves? That would change the "
+                "numbers in your second table quite a bit.",
+                [],
+            ),
+        ],
+    ),
+    (
+        "rents-up-wages-flat",
+        [
+            (
+                "Sam Achterberg",
+                "sam.a@example.org",
+                "",
+                2,
+                "The median rent figure includes the new waterfront blocks. Without them the "
+                "rise is closer to four per cent than seven. Still bad, but a different story.",
+                [
+                    (
+                        "Tomas Lindqvist",
+                        "tomas@harbourledger.example",
+                        "",
+                        4,
+                        "Fair point. The register does not let you separate new lets from "
+                        "renewals before 2018, so I used the whole series. I will add a note.",
+                        [
+                            (
+                                "Sam Achterberg",
+                                "sam.a@example.org",
+                                "",
+                                6,
+                                "Thanks. The 2018 split alone would make a good follow-up post.",
+                                [],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    ),
+    (
+        "bus-lanes-a-year-on",
+        [
+            (
+                "Lena Brandt",
+                "lena.brandt@example.net",
+                "",
+                1,
+                "The number 4 is faster, the number 9 is not. The lanes stop exactly where the "
+                "9 gets stuck, at the bridge.",
+                [
+                    (
+                        "Olu Mensah",
+                        "olu.mensah@example.org",
+                        "",
+                        8,
+                        "Same experience here. The bridge section was dropped from the plan in "
+                        "the last committee meeting, if I remember right.",
+                        [],
+                    ),
+                ],
+            ),
+            (
+                "Quick Visitor",
+                "visitor@example.com",
+                "",
+                30,
+                "First time commenting: are the lanes enforced by camera or only by wardens?",
+                HELD,
+            ),
+        ],
+    ),
+]

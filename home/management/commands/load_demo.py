@@ -7,17 +7,19 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_comments_xtd.models import XtdComment
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
-from blog.models import Author, BlogIndexPage, BlogPostPage
+from blog.models import Author, BlogIndexPage, BlogPostPage, CommentReview
 from home import demo_content as demo
 from home.models import HomePage
 
@@ -73,7 +75,8 @@ class Command(BaseCommand):
             post.go_live_at = go_live
             post.save_revision().publish()
             created += 1
-        self.stdout.write(f"Demo content ready: {created} post(s) added.")
+        comments = self.ensure_comments(blog)
+        self.stdout.write(f"Demo content ready: {created} post(s) and {comments} comment(s) added.")
 
     def ensure_editor(self):
         User = get_user_model()
@@ -109,6 +112,39 @@ class Command(BaseCommand):
             },
         )
         return home
+
+    def ensure_comments(self, blog):
+        """Reader threads on a few posts; a post that already has comments is left alone."""
+        content_type = ContentType.objects.get_for_model(BlogPostPage)
+        added = 0
+        for slug, threads in demo.COMMENTS:
+            post = BlogPostPage.objects.child_of(blog).filter(slug=slug).first()
+            comments = XtdComment.objects.filter(content_type=content_type)
+            if post is None or comments.filter(object_pk=str(post.pk)).exists():
+                continue
+            for thread in threads:
+                added += self.add_comment(post, content_type, thread, parent=None)
+        return added
+
+    def add_comment(self, post, content_type, node, parent):
+        name, email, url, hours, text, replies = node
+        held = replies == demo.HELD
+        comment = XtdComment.objects.create(
+            content_type=content_type,
+            object_pk=str(post.pk),
+            site_id=settings.SITE_ID,
+            user_name=name,
+            user_email=email,
+            user_url=url,
+            comment=text,
+            submit_date=post.date + timedelta(hours=hours),
+            parent_id=parent.pk if parent else 0,
+            is_public=not held,
+        )
+        if held:
+            CommentReview.objects.create(comment=comment, held_because="first comment from this address")
+            return 1
+        return 1 + sum(self.add_comment(post, content_type, reply, comment) for reply in replies)
 
     def ensure_blog(self, home):
         blog = BlogIndexPage.objects.child_of(home).first()
