@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site as DjangoSite
 from django.core import mail
+from django.test import Client
 from django_comments_xtd.models import XtdComment
 
 from blog.models import CommentReview, CommentSettings
@@ -126,3 +127,13 @@ def test_follow_up_email_goes_to_the_subscriber_only_and_unsubscribes(client, po
     mail.outbox.clear()
     submit_comment(client, post.url, "Anyone?", name="Ivo", email="ivo@example.org")
     assert mail.outbox == []
+
+
+def test_subscriber_hears_of_a_held_reply_only_once_it_is_approved(admin_client, post):
+    first = make_comment(post, "Keep me posted", email="sub@example.org", followup=True)
+    submit_comment(Client(), first.get_reply_url(), "A newcomer answers", email="newcomer@example.org")
+    assert [m.to for m in mail.outbox] == [["mod@example.org"]]
+    mail.outbox.clear()
+    bulk(admin_client, "approve", [XtdComment.objects.get(user_email="newcomer@example.org")])
+    [email] = mail.outbox
+    assert email.to == ["sub@example.org"] and "A newcomer answers" in email.body
