@@ -1,6 +1,7 @@
 """The blog: an index page, its posts, their tags and authors."""
 
 import calendar
+import re
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -28,6 +29,8 @@ from .privacy import CachedRestrictionsMixin, public_q
 
 # Path segments the index serves itself; a post with one of these slugs could never be reached.
 RESERVED_SLUGS = {"tag", "feed"}
+SENTENCE_ENDS = ".!?…:;\"'”’)"
+BARE_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 
 
 @register_snippet
@@ -188,7 +191,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     # keeps in its own vector: a title match outranks any number of body matches.
     search_fields = Page.search_fields + [
         index.SearchField("intro", boost=1.5),
-        index.SearchField("body"),
+        index.SearchField("search_body"),
         index.RelatedFields("tags", [index.SearchField("name", boost=1.5)]),
         index.RelatedFields("authors", [index.SearchField("name")]),
         index.FilterField("date"),
@@ -259,6 +262,14 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
     def get_meta_description(self):
         return self.search_description or self.intro
+
+    def search_body(self):
+        """The body's words for the search index and its snippets, one block after another."""
+        parts = (" ".join(part.split()) for part in self.body.stream_block.get_searchable_content(self.body))
+        # Addresses (a quotation's source URL, an image's link) are not prose a reader searches for.
+        parts = [part for part in parts if part and not BARE_URL.fullmatch(part)]
+        # A heading or a quotation's source has no full stop; give it one so a snippet reads as prose.
+        return " ".join(part if part[-1] in SENTENCE_ENDS else f"{part}." for part in parts)
 
 
 class BloggerComment(models.Model):
