@@ -401,8 +401,8 @@ def comment_form(page_html):
     return html.unescape(match.group(1)), fields
 
 
-def post_comment(base, post_path, text):
-    browser = Browser()
+def filled_comment_form(browser, base, post_path, text):
+    """The comment form of the post at `base` + `post_path`, filled in: (action URL, fields)."""
     form = comment_form(browser.get(f"{base}{post_path}").text)
     if form is None:
         pytest.skip("this build has no comment form")
@@ -410,7 +410,12 @@ def post_comment(base, post_path, text):
     fields.update(
         {"name": "Morwenna", "email": "morwenna@example.org", "url": "", "comment": text, "honeypot": ""}
     )
-    return browser.post(base + action, fields)
+    return base + action, fields
+
+
+def post_comment(base, post_path, text):
+    browser = Browser()
+    return browser.post(*filled_comment_form(browser, base, post_path, text))
 
 
 OPEN_COMMENTS = """
@@ -461,19 +466,28 @@ def test_stopping_one_server_loses_no_request_sent_to_the_other(cluster):
         requests.get(f"{A}/healthz", timeout=5)
 
 
-def test_healthz_is_503_while_the_database_is_down_and_recovers(cluster):
+def test_healthz_is_503_while_the_database_is_down_and_recovers_losing_no_comment(cluster):
+    post_path = "/blog/lighthouse-keepers-vote/"
+    reader = Browser()
+    action, fields = filled_comment_form(reader, B, post_path, "Sent while the database was away.")
     cluster.postgres.stop()
     try:
         health = requests.get(f"{B}/healthz", timeout=30)
         assert health.status_code == 503
         assert health.json()["database"].startswith("error") and health.json()["cache"] == "ok"
-        page = Browser().get(f"{B}/blog/lighthouse-keepers-vote/")
+        page = Browser().get(B + post_path)
         assert page.status_code == 503
         assert "cannot reach its database" in page.text
+        refused = reader.post(action, fields)
+        assert refused.status_code == 503
+        assert "nothing you sent has been saved" in refused.text
     finally:
         cluster.postgres.start()
     wait_until(lambda: requests.get(f"{B}/healthz", timeout=10).status_code == 200, "recovery")
-    post = Browser().get(f"{B}/blog/lighthouse-keepers-vote/")
+    # The reader sends the same form again, as the 503 page tells them to. (Not following the
+    # redirect: it names the site's address, server A, stopped by now.)
+    assert reader.post(action, fields, follow=False).status_code == 302
+    post = Browser().get(B + post_path)
     assert post.status_code == 200
-    if comment_form(post.text) is not None:
-        assert "The north light needs a keeper too." in post.text
+    assert "The north light needs a keeper too." in post.text
+    assert post.text.count("Sent while the database was away.") == 1
