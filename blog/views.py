@@ -2,6 +2,7 @@
 
 from django.http import HttpResponseBadRequest
 from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 from django_comments.views.comments import post_comment as package_post_comment
@@ -65,3 +66,16 @@ def reply(request, cid):
     if not comment.allow_thread():
         return refuse(request, 403, "This conversation is nested as deep as it goes; reply higher up.", post)
     return package_reply(request, cid)
+
+
+@never_cache
+def comment_form(request, post_id):
+    """A fresh comment form for a post (its own CSRF token and timestamp), for pages served from a cache."""
+    from django_comments_xtd import get_form
+
+    post = BlogPostPage.objects.live().filter(public_q()).filter(pk=post_id).first()
+    if post is None:
+        return refuse(request, 404, "There is no such post.")
+    if post.comments_closed(request):
+        return refuse(request, 403, "Comments on this post are closed.", post)
+    return TemplateResponse(request, "comments/form.html", {"form": get_form()(post)})

@@ -14,6 +14,7 @@ from search import views as search_views
 # Only the comment views readers use; moderation happens in the Wagtail admin.
 comment_urls = [
     path("post/", blog_views.post_comment, name="comments-post-comment"),
+    path("form/<int:post_id>/", blog_views.comment_form, name="comment-form"),
     path("posted/", xtd_views.sent, name="comments-comment-done"),
     path("sent/", xtd_views.sent, name="comments-xtd-sent"),
     path("reply/<int:cid>/", blog_views.reply, name="comments-xtd-reply"),

@@ -133,3 +133,14 @@ def test_form_asks_for_name_email_url_text_and_notify_me(client, post):
     assert {"name", "email", "url", "security_hash", "timestamp", "reply_to", "honeypot"} <= set(fields)
     assert 'name="comment"' in html and 'maxlength="3000"' in html
     assert 'name="followup"' in html and "Email me when someone replies" in html
+
+
+def test_a_fresh_form_can_be_fetched_alone_for_cached_pages(client, post):
+    response = client.get(f"/comments/form/{post.pk}/")
+    assert response.status_code == 200 and "no-cache" in response["Cache-Control"]
+    action, fields = read_form(response.content.decode())
+    assert action == "/comments/post/" and fields["object_pk"] == str(post.pk)
+    assert fields["csrfmiddlewaretoken"] and len(fields["security_hash"]) == 40
+    fields.update(name="Cached Reader", email="c@example.org", comment="From a cached page")
+    assert client.post(action, fields).status_code == 302
+    assert client.get("/comments/form/999999/").status_code == 404
