@@ -1,8 +1,10 @@
 """Importing a Blogger backup: what a reader sees afterwards, and what bad input does."""
 
 import shutil
+import threading
 import zipfile
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO, StringIO
 from pathlib import Path
 
@@ -299,10 +301,60 @@ def test_missing_file_and_missing_blog_are_clear_errors(blog_index, tmp_path):
         run(FIXTURES / "feed.atom", "--blog-index", "news")
 
 
-def test_synthetic_export_imports_with_its_posts_and_comments(blog_index, tmp_path):
+def test_synthetic_export_imports_with_its_posts_and_comments(
+    blog_index, tmp_path, django_assert_max_num_queries
+):
     path = tmp_path / "synthetic.xml"
     write_synthetic_export(path, posts=12, comments_per_post=2)
-    run(path)
+    # Queries grow with the posts (Wagtail's own page, revision and publish work), not faster.
+    with django_assert_max_num_queries(12 * 150):
+        run(path)
     assert BlogPostPage.objects.live().count() == 12
     assert XtdComment.objects.count() == 24
     assert XtdComment.objects.filter(level=1).count() == 12
+
+
+@pytest.fixture
+def image_server():
+    """A local web server standing in for Blogger's image host."""
+    png = image_bytes("PNG")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.endswith("ferry.png"):
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(png)))
+                self.end_headers()
+                self.wfile.write(png)
+            else:
+                self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_fetch_images_downloads_images_that_are_not_beside_the_export(blog_index, tmp_path, image_server):
+    feed = tmp_path / "feed.atom"
+    text = (FIXTURES / "feed.atom").read_text()
+    feed.write_text(text.replace("https://blogger.googleusercontent.com/img/b/xyz", f"{image_server}/img"))
+    summary = run(feed, "--fetch-images")
+    post = BlogPostPage.objects.get(slug="ferry-timetable")
+    block = next(block for block in post.body if block.block_type == "image")
+    assert block.value["image"].title == "ferry.png" and block.value["image"].width == 40
+    assert figure(summary, "images imported") == "1"
+
+
+def test_images_with_the_same_name_beside_the_export_are_not_guessed(blog_index, classic_export):
+    (classic_export.parent / "other").mkdir()
+    (classic_export.parent / "other" / "harbour.jpg").write_bytes(image_bytes("PNG"))
+    summary = run(classic_export)
+    assert "2 files beside the export are called harbour.jpg" in summary
+    assert not Image.objects.exists()

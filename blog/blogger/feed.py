@@ -51,6 +51,10 @@ class ExportError(Exception):
     """The file cannot be imported; the message says why in one line."""
 
 
+class AmbiguousImage(Exception):
+    """More than one file could be the image a post shows."""
+
+
 @dataclass
 class Entry:
     """One post, page or comment of the export, in the same shape whichever format it came in."""
@@ -161,7 +165,7 @@ class ExportSource:
                 for info in self._zip.infolist():
                     name = PurePosixPath(info.filename).name
                     if not info.is_dir() and PurePosixPath(name).suffix.lower() in IMAGE_SUFFIXES:
-                        self._files.setdefault(name.lower(), info)
+                        self._files.setdefault(name.lower(), []).append(info)
             else:
                 base = self.path.parent
                 for root, dirs, files in os.walk(base):
@@ -170,17 +174,23 @@ class ExportSource:
                         dirs[:] = []
                     for name in files:
                         if Path(name).suffix.lower() in IMAGE_SUFFIXES:
-                            self._files.setdefault(name.lower(), Path(root) / name)
+                            self._files.setdefault(name.lower(), []).append(Path(root) / name)
         return self._files
 
     def find_image(self, url):
-        """The bytes and file name of the image `url` points to, if a copy is in the export; else None."""
+        """The bytes and file name of the image `url` points to, if a copy is in the export; else None.
+
+        Raises AmbiguousImage when several files beside the export share the name: better the
+        original address than the wrong picture."""
         name = unquote(PurePosixPath(urlsplit(url).path).name)
         if not name:
             return None
         found = self._index().get(name.lower())
-        if found is None:
+        if not found:
             return None
+        if len(found) > 1:
+            raise AmbiguousImage(f"{len(found)} files beside the export are called {name}")
+        found = found[0]
         if self._zip:
             return self._zip.read(found), name
         return found.read_bytes(), name

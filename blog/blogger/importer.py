@@ -6,8 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 from io import BytesIO
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
+import requests
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
@@ -15,16 +16,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
+from PIL import Image as PILImage
 from taggit.models import Tag
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 
 from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage
 
-from .feed import CountingReader, ExportSource, FeedInfo, read_entries
+from .feed import AmbiguousImage, CountingReader, ExportSource, FeedInfo, read_entries
 from .html import BodyConverter, comment_text
 
 BLOGSPOT_HOST = re.compile(r"(^|\.)blogspot\.[a-z.]+$")
+MAX_IMAGE_BYTES = 25 * 1024 * 1024
 LINK_PLACEHOLDER = re.compile(r'<a linktype="page" id="blogger:([^"]+)">')
 
 
@@ -63,10 +66,11 @@ class Report:
 class BloggerImporter:
     """Imports one export file into `blog_index`. Call `run()`; it returns a Report."""
 
-    def __init__(self, path, blog_index, dry_run=False, old_hosts=(), progress=None):
+    def __init__(self, path, blog_index, *, dry_run=False, old_hosts=(), fetch_images=False, progress=None):
         self.path = path
         self.index = blog_index
         self.dry_run = dry_run
+        self.fetch_images = fetch_images
         self.old_hosts = {host.lower() for host in old_hosts}
         self.progress = progress or (lambda n: None)
         self.report = Report()
@@ -336,29 +340,55 @@ class BloggerImporter:
     # -- images ------------------------------------------------------------------------------------
 
     def image_for(self, url, alt):
+        """The id of a Wagtail image for `url`, from a copy beside the export (or, with
+        --fetch-images, from the web); None when there is none."""
         if url in self.images:
             return self.images[url]
-        found = self.source.find_image(url)
-        image_id = None
-        if found is not None:
-            data, name = found
-            digest = hashlib.sha1(data).hexdigest()
-            Image = get_image_model()
-            image = Image.objects.filter(file_hash=digest).first()
-            if image is None:
-                image = Image(title=(alt or name)[:255], description=alt[:255] if alt else "")
-                image.file = ImageFile(BytesIO(data), name=name)
-                try:
-                    image.file_hash = digest
-                    image.save()
-                except Exception as error:  # noqa: BLE001 - a damaged file must not stop the import
-                    self.report.warnings.append(f"image {name}: could not be read ({error}); kept as a link")
-                    image = None
-                else:
-                    self.saved_files.append(image.file)
-            image_id = image.pk if image is not None else None
-        self.images[url] = image_id
-        return image_id
+        self.images[url] = None
+        try:
+            found = self.source.find_image(url)
+        except AmbiguousImage as error:
+            self.report.warnings.append(f"image {url}: {error}; kept at its address")
+            return None
+        if found is None and self.fetch_images:
+            found = self.download(url)
+        if found is None:
+            return None
+        data, name = found
+        digest = hashlib.sha1(data).hexdigest()
+        Image = get_image_model()
+        image = Image.objects.filter(file_hash=digest).first()
+        if image is None:
+            try:
+                PILImage.open(BytesIO(data)).verify()
+            except Exception as error:  # noqa: BLE001 - Pillow raises many kinds for a bad file
+                self.report.warnings.append(f"image {name}: not a readable image ({error}); kept as it was")
+                return None
+            image = Image(
+                title=(alt or name)[:255], description=alt[:255], file_hash=digest, file_size=len(data)
+            )
+            image.file = ImageFile(BytesIO(data), name=name)
+            with transaction.atomic():  # a savepoint: a failure here must not spoil the import
+                image.save()
+            self.saved_files.append(image.file)
+        self.images[url] = image.pk
+        return image.pk
+
+    def download(self, url):
+        try:
+            headers = {"User-Agent": "Broadsheet importer"}
+            response = requests.get(url, timeout=20, stream=True, headers=headers)
+            response.raise_for_status()
+            if not response.headers.get("Content-Type", "").startswith("image/"):
+                raise ValueError(f"not an image ({response.headers.get('Content-Type', 'no type')})")
+            data = response.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
+            if len(data) > MAX_IMAGE_BYTES:
+                raise ValueError("larger than 25 MB")
+        except (requests.RequestException, ValueError) as error:
+            self.report.warnings.append(f"image {url}: not downloaded ({error}); kept at its address")
+            return None
+        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "image"
+        return data, name
 
     # -- old URLs ----------------------------------------------------------------------------------
 

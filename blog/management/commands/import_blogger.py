@@ -34,9 +34,16 @@ class Command(BaseCommand):
             help="Another address the blog was served at (e.g. a custom domain), for rewriting links "
             "between posts. Repeatable. The blog's own address is read from the export.",
         )
+        parser.add_argument(
+            "--fetch-images",
+            action="store_true",
+            help="Download images that are not beside the export from their old address "
+            "(Blogger keeps serving them while the blog exists).",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
 
-    def handle(self, *args, export, blog_index, dry_run, old_host, no_progress, verbosity, **options):
+    def handle(self, *args, export, blog_index, dry_run, old_host, fetch_images, no_progress, **options):
+        verbosity = options["verbosity"]
         index = self.find_index(blog_index)
         try:
             size = ExportSource(export).size
@@ -45,7 +52,12 @@ class Command(BaseCommand):
         show = verbosity > 0 and not no_progress and sys.stderr.isatty()
         with tqdm(total=size, unit="B", unit_scale=True, desc="Importing", disable=not show) as bar:
             importer = BloggerImporter(
-                export, index, dry_run=dry_run, old_hosts=old_host, progress=bar.update
+                export,
+                index,
+                dry_run=dry_run,
+                old_hosts=old_host,
+                fetch_images=fetch_images,
+                progress=bar.update,
             )
             try:
                 report = importer.run()
