@@ -9,6 +9,7 @@ from io import BytesIO, StringIO
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from django.core.management import CommandError, call_command
 from django_comments_xtd.models import XtdComment
 from PIL import Image as PILImage
@@ -152,7 +153,7 @@ def test_old_urls_redirect_permanently(client, blog_index, classic_export):
     assert client.get(client.get("/search/label/Harbour")["Location"]).status_code == 200
 
 
-def test_comment_threads_keep_their_nesting_and_deleted_ones_are_skipped(blog_index, classic_export):
+def test_comment_threads_keep_their_nesting_and_deleted_ones_are_skipped(client, blog_index, classic_export):
     summary = run(classic_export)
     post = BlogPostPage.objects.get(slug="levy-vote")
     comments = {c.user_name: c for c in XtdComment.objects.filter(object_pk=str(post.pk))}
@@ -173,6 +174,14 @@ def test_comment_threads_keep_their_nesting_and_deleted_ones_are_skipped(blog_in
     assert maren.comment == "Thanks, Jon. The minutes (https://council.example.org/minutes) say so too."
     assert ines.user_url == "https://ines.example.org/"
     assert figure(summary, "deleted comments skipped") == "1"
+    html = client.get("/blog/levy-vote/").content.decode()
+    # Each reply sits in the list inside the comment it answers; the hostile bits are text at most.
+    page = BeautifulSoup(html, "html.parser")
+    ancestors = [li["id"] for li in page.find(id=f"c{ines.pk}").find_parents("li")]
+    assert ancestors == [f"c{maren.pk}", f"c{jon.pk}"]
+    assert page.find(id=f"c{comments['Anonymous'].pk}").find_parents("li") == []
+    assert "<p>One vote is all it takes.<br>Well reported.</p>" in html
+    assert "<script>alert" not in html and "onerror=" not in html
 
 
 def test_second_run_changes_nothing(blog_index, classic_export):
