@@ -7,3 +7,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
 FRESHNESS_STAMP_FILE = BASE_DIR / ".data" / "test-freshness"  # noqa: F405
+# The browser tests' live server shows uploaded images.
+SERVE_MEDIA = True
+# The live server answers each request in its own thread; persistent connections would outlive them.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from wagtail.models import Page, Site
 
@@ -31,3 +33,59 @@ def home_page(db):
 @pytest.fixture
 def blog_index(home_page):
     return make_blog_index(home_page)
+
+
+# Browser tests (marked `browser`): Debian's Chromium driven by Playwright against pytest-django's
+# live server.
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    from .browser_support import CHROMIUM_ARGS, ensure_chromium
+
+    # Playwright's sync API keeps an event loop running in this thread from the first browser test
+    # to the end of the run, and Django refuses ORM calls from a thread with a running loop. The
+    # test code's ORM calls never overlap the browser's own, so they are safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(ensure_chromium()),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1280, "height": 900},
+        "locale": "en-US",
+        "timezone_id": "UTC",
+        "color_scheme": "light",
+    }
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    from .browser_support import ensure_axe
+
+    return ensure_axe()
+
+
+@pytest.fixture
+def live_home(live_server, django_db_serialized_rollback, settings):
+    """A home page served by the live server; the data Wagtail's migrations made is restored after."""
+    settings.WAGTAILADMIN_BASE_URL = live_server.url
+    root = Page.get_first_root_node()
+    root.get_children().filter(slug="home").delete()
+    home = root.add_child(instance=HomePage(title="Broadsheet", slug="home"))
+    home.save_revision().publish()
+    port = int(live_server.url.rsplit(":", 1)[1])
+    Site.objects.all().delete()
+    Site.objects.create(hostname="localhost", port=port, root_page=home, is_default_site=True)
+    return home
+
+
+@pytest.fixture
+def live_blog(live_home):
+    return make_blog_index(live_home, title="Notebook")
