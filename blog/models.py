@@ -214,9 +214,10 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
-        # The head (article:tag) and the byline both list the tags: fetch them once.
+        # The head (article:tag, JSON-LD) and the byline both list the tags: fetch them once.
         models.prefetch_related_objects([self], "tags", "authors")
         context.update(comment_context(self, request))
+        context["page_structured_data"] = self.structured_data(request)
         return context
 
     def get_absolute_url(self):
@@ -270,6 +271,28 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         parts = [part for part in parts if part and not BARE_URL.fullmatch(part)]
         # A heading or a quotation's source has no full stop; give it one so a snippet reads as prose.
         return " ".join(part if part[-1] in SENTENCE_ENDS else f"{part}." for part in parts)
+
+    def structured_data(self, request=None):
+        """The post as schema.org BlogPosting, for search engines (rendered as JSON-LD)."""
+        url = self.get_full_url(request)
+        data = {
+            "@context": "https://schema.org",
+            "@type": "BlogPosting",
+            "headline": self.seo_title or self.title,
+            "url": url,
+            "mainEntityOfPage": url,
+            "datePublished": self.date.isoformat(),
+            "author": [{"@type": "Person", "name": author.name} for author in self.authors.all()],
+            "publisher": {"@type": "Organization", "name": settings.WAGTAIL_SITE_NAME},
+            "keywords": [tag.name for tag in self.tags.all()],
+        }
+        if self.last_published_at:
+            data["dateModified"] = self.last_published_at.isoformat()
+        if description := self.get_meta_description():
+            data["description"] = description
+        if self.feed_image:
+            data["image"] = self.feed_image.get_rendition("fill-1200x630").full_url
+        return data
 
 
 class BloggerComment(models.Model):

@@ -80,7 +80,8 @@ def ensure_wagtail_roots():
     locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE.split("-")[0])
     if not Collection.get_first_root_node():
         Collection.add_root(name="Root")
-    return Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    root = Page.get_first_root_node()
+    return root or Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
 
 
 @pytest.fixture

@@ -97,5 +97,33 @@ def test_post_page_query_count_is_bounded(client, blog_index, django_assert_max_
     make_post(blog_index, "Before", date="2015-01-01 09:00")
     make_post(blog_index, "Target", date="2015-02-01 09:00", tags=["a", "b", "c"])
     make_post(blog_index, "After", date="2015-03-01 09:00")
-    with django_assert_max_num_queries(20):
+    # Two of these read the authors and labels for the page's BlogPosting JSON-LD.
+    with django_assert_max_num_queries(22):
         assert client.get("/blog/target/").status_code == 200
+
+
+def test_post_carries_blogposting_json_ld_that_text_cannot_break_out_of(client, blog_index):
+    import json
+    import re
+
+    from .factories import make_author
+
+    title = "Budgets </script><script>alert(1)</script> & more"
+    post = make_post(
+        blog_index,
+        title,
+        tags=["Budget"],
+        authors=[make_author("Ada Writer")],
+        intro="A short summary.",
+        body=[paragraph("<p>Plain text.</p>")],
+    )
+    html = client.get(post.url).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    data = json.loads(block)
+    assert data["@type"] == "BlogPosting"
+    assert data["headline"] == title
+    assert data["author"] == [{"@type": "Person", "name": "Ada Writer"}]
+    assert data["keywords"] == ["Budget"]
+    assert data["description"] == "A short summary."
+    assert data["datePublished"].startswith("2024-05-01T09:00")

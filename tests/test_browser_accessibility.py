@@ -67,7 +67,9 @@ def reading(live_blog):
     return posts
 
 
-def test_reader_pages_have_no_serious_accessibility_problems(page, live_server, live_blog, reading, axe_source):
+def test_reader_pages_have_no_serious_accessibility_problems(
+    page, live_server, live_blog, reading, axe_source
+):
     base = live_server.url
     pages = {
         "home": "/",

@@ -1,5 +1,10 @@
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import pluralize
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from blog.sidebar import get_sidebar
 
@@ -37,3 +42,14 @@ def comment_count_label(count):
 def site_url(page, path):
     """`path` made absolute on the site that serves `page` (for links in emails)."""
     return page.get_site().root_url.rstrip("/") + path
+
+
+# The characters that could end a <script> element or open a comment inside one, as JSON escapes.
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def json_ld(data):
+    """`data` as a JSON-LD script element, escaped like Django's json_script so text cannot break out."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
