@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= settings.dev
 
-.PHONY: run serve test test-scale backup restore lint format migrate demo shell stop-db clean import
+.PHONY: run serve test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ backup: $(STAMP)
 restore: $(STAMP)
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backups/broadsheet-YYYYmmdd-HHMMSS.tar.gz"; exit 2; }
 	$(BIN)/python manage.py restore $(FILE)
+
+## test-browser: only the browser tests (Chromium is installed by the tests when missing)
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 ## lint: ruff's checks and formatting check
 lint: $(STAMP)
