@@ -35,7 +35,7 @@ serve: $(STAMP)
 	$(BIN)/gunicorn --config gunicorn.conf.py
 
 # The suite runs on settings.test (pytest's own choice) whatever the shell exports.
-test test-scale: export DJANGO_SETTINGS_MODULE = settings.test
+test test-scale test-browser: export DJANGO_SETTINGS_MODULE = settings.test
 
 ## test: set up, lint, and run the whole test suite on PostgreSQL
 test: $(STAMP) lint
