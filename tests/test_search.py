@@ -14,8 +14,8 @@ from search.query import MAX_QUERY_LENGTH
 from .factories import make_author, make_post, paragraph
 
 
-def quote(text, source=""):
-    return {"type": "quote", "value": {"text": f"<p>{text}</p>", "source": source, "source_url": ""}}
+def quote(text, source="", source_url=""):
+    return {"type": "quote", "value": {"text": f"<p>{text}</p>", "source": source, "source_url": source_url}}
 
 
 def heading(text):
@@ -68,7 +68,11 @@ def river_posts(blog_index):
             authors=[make_author("Mirela Okonkwo")],
             body=[
                 paragraph("<p>A short walk along the quay.</p>"),
-                quote("The tide keeps no appointments with ministers", source="Ilse Varga"),
+                quote(
+                    "The tide keeps no appointments with ministers",
+                    source="Ilse Varga",
+                    source_url="https://tides.example/varga",
+                ),
             ],
         ),
         "other": make_post(
@@ -98,6 +102,10 @@ def test_relevance_stemming_phrases_and_names(client, river_posts):
     assert titles(search(client, q='"keeps no appointments"')) == ["What the harbourmaster said"]
     assert titles(search(client, q="Varga")) == ["What the harbourmaster said"]
     assert titles(search(client, q='"appointments keeps no"')) == []
+    # The indexed body reads as prose: blocks end as sentences, source addresses are left out.
+    assert river_posts["quote"].search_body() == (
+        "A short walk along the quay. The tide keeps no appointments with ministers. Ilse Varga."
+    )
     # Label names and author names are searched.
     assert set(titles(search(client, q="travel"))) == {"Notes from the ferry", "What the harbourmaster said"}
     assert titles(search(client, q="Okonkwo")) == ["What the harbourmaster said"]
