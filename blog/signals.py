@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django_comments_xtd.models import XtdComment
-from wagtail.models import PageViewRestriction
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from broadsheet import freshness
@@ -22,6 +22,14 @@ from .sidebar import clear_sidebar_cache
 @receiver(page_slug_changed, sender=BlogPostPage)
 def post_changed(sender, **kwargs):
     clear_sidebar_cache()
+
+
+@receiver(page_published)
+@receiver(page_unpublished)
+@receiver(post_delete, sender=Page)
+def page_changed(sender, **kwargs):
+    # Any page (home, blog index, post) changes what cached pages show: their nav, intro, lists.
+    freshness.bump_now_and_after_commit()
 
 
 @receiver(post_page_move)
@@ -59,4 +67,4 @@ def purge_commented_post(sender, instance, **kwargs):
 @receiver(post_save, sender=CommentSettings)
 def comments_changed(sender, **kwargs):
     # Threads, counts on every listing and the comment rules are all part of cached pages.
-    freshness.bump()
+    freshness.bump_now_and_after_commit()

@@ -52,3 +52,11 @@ def bump():
         os.replace(temporary, path)  # a new inode: readers never see a half-written stamp
     else:
         cache.set(CACHE_KEY, secrets.token_hex(6), None)
+
+
+def bump_now_and_after_commit():
+    """Bump at once, and again when the transaction commits: no request can cache the old state."""
+    from django.db import transaction
+
+    bump()
+    transaction.on_commit(bump)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "broadsheet.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -245,3 +246,7 @@ LOGGING = {
 # Where the site's freshness token lives when the cache is local to each process (see
 # broadsheet/freshness.py); every gunicorn worker on this machine reads the same file.
 FRESHNESS_STAMP_FILE = Path(os.environ.get("FRESHNESS_STAMP_FILE", BASE_DIR / ".data" / "freshness"))
+
+# Whole pages for anonymous readers (broadsheet/page_cache.py); PAGE_CACHE=0 switches it off.
+# Ten minutes at most: a cached comment form's security hash (valid two hours) stays usable.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600)) if env_bool("PAGE_CACHE", True) else 0

@@ -11,3 +11,4 @@ FRESHNESS_STAMP_FILE = BASE_DIR / ".data" / "test-freshness"  # noqa: F405
 SERVE_MEDIA = True
 # The live server answers each request in its own thread; persistent connections would outlive them.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+PAGE_CACHE_SECONDS = 0  # tests that need the page cache switch it on
