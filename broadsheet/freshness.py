@@ -11,13 +11,14 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 CACHE_KEY = "site-freshness"
 
 
-def _is_local(cache_backend):
-    return cache_backend.__class__.__module__.startswith("django.core.cache.backends.locmem")
+def _is_local():
+    # `cache` is a proxy; ask the configured backend itself.
+    return caches["default"].__class__.__module__.startswith("django.core.cache.backends.locmem")
 
 
 def _stamp_path():
@@ -26,7 +27,7 @@ def _stamp_path():
 
 def current():
     """The current token: a short string, different after every `bump()`."""
-    if _is_local(cache):
+    if _is_local():
         path = _stamp_path()
         try:
             stat = os.stat(path)
@@ -44,7 +45,7 @@ def current():
 
 def bump():
     """Make every page and widget cached so far stale, in every process."""
-    if _is_local(cache):
+    if _is_local():
         path = _stamp_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")

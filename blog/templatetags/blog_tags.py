@@ -1,24 +1,39 @@
 import json
+from datetime import date
 
 from django import template
+from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from blog.sidebar import get_sidebar
+from broadsheet import freshness
 
 register = template.Library()
 
 
-@register.inclusion_tag("includes/sidebar.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def blog_sidebar(context, blog_index):
-    """The archive and labels widgets for `blog_index`."""
-    return {
-        "blog_index": blog_index,
-        "sidebar": get_sidebar(blog_index),
-        "request": context.get("request"),
-    }
+    """The archive and labels widgets for `blog_index`, rendered once per change to the blog.
+
+    A ten-year blog has 120 archive months: building their links costs more than the rest of
+    the page, so the finished HTML is cached (per host, as links depend on the site served).
+    """
+    request = context.get("request")
+    host = request.get_host() if request else ""
+    key = f"blog-sidebar-html:{blog_index.pk}:{host}:{date.today().isoformat()}:{freshness.current()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "includes/sidebar.html",
+            {"blog_index": blog_index, "sidebar": get_sidebar(blog_index), "request": request},
+        )
+        cache.set(key, html, settings.BLOG_SIDEBAR_CACHE_SECONDS)
+    return html
 
 
 @register.simple_tag
