@@ -7,7 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= settings.dev
 
-.PHONY: run serve test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import
+BENCH_POSTS ?= 10000
+
+.PHONY: bench run serve test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +35,10 @@ serve: $(STAMP)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn --config gunicorn.conf.py
+
+## bench: load-test a generated blog of BENCH_POSTS posts under gunicorn with wrk (see README "Performance")
+bench: $(STAMP)
+	BENCH_POSTS=$(BENCH_POSTS) $(BIN)/python bench/run.py
 
 # The suite runs on settings.test (pytest's own choice) whatever the shell exports.
 test test-scale test-browser: export DJANGO_SETTINGS_MODULE = settings.test

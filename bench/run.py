@@ -1,0 +1,337 @@
+"""`make bench`: serve a large generated blog with production settings and measure it under load.
+
+Seeds a separate database (embedded PostgreSQL, database `bench_<posts>`) unless it is already
+seeded, starts gunicorn (2 workers) on a loopback port, drives each page with wrk (8 connections,
+after a warm-up) with the page cache off and then on, counts the SQL queries each page costs
+with Django's test client, and prints a markdown table. The last row is a static file the size
+of the post page, served by the same gunicorn: the ceiling on this machine.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+WORK = ROOT / ".data" / "bench"
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def ensure_wrk():
+    if shutil.which("wrk"):
+        return shutil.which("wrk")
+    log("Installing wrk from Debian's packages…")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "wrk"], check=True)
+    return shutil.which("wrk")
+
+
+def bench_environment(database_url, port, page_cache):
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="settings.production",
+        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY", "bench-only-key-" + "x" * 40),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=database_url,
+        STATIC_ROOT=str(WORK / "static"),
+        FRESHNESS_STAMP_FILE=str(WORK / "freshness"),
+        PAGE_CACHE="1" if page_cache else "0",
+        WEB_CONCURRENCY="2",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("REDIS_URL", None)  # the default: local-memory cache in each worker
+    return env
+
+
+def manage(env, *args, capture=False):
+    result = subprocess.run(
+        [str(BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return result.stdout
+
+
+def seed(env, posts, comments):
+    """Create and seed the bench database unless it already holds `posts` posts; return seconds or None."""
+    script = "from blog.models import BlogPostPage; print(BlogPostPage.objects.count())"
+    manage(env, "migrate", "--noinput", "-v0")
+    have = int(manage(env, "shell", "-c", script, capture=True).strip().splitlines()[-1])
+    if have >= posts:
+        log(f"Bench database already holds {have} posts.")
+        return None, have
+    manage(env, "load_demo")
+    have = int(manage(env, "shell", "-c", script, capture=True).strip().splitlines()[-1])
+    started = time.perf_counter()
+    output = manage(
+        env, "seed_blog", "--posts", str(posts - have), "--comments-per-post", str(comments), capture=True
+    )
+    elapsed = time.perf_counter() - started
+    log(output.strip())
+    return (elapsed, output.strip()), posts
+
+
+def import_rate(env, posts=2000):
+    """Seconds to import a generated Blogger export of `posts` posts into an empty database."""
+    sys.path.insert(0, str(ROOT))
+    from broadsheet.embedded_db import database_url
+
+    name = "bench_import"
+    url = database_url("postgres")
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    import_env = {**env, "DATABASE_URL": database_url(name)}
+    manage(import_env, "migrate", "--noinput", "-v0")
+    manage(import_env, "load_demo", capture=True)
+    export = WORK / f"blogger-{posts}.xml"
+    if not export.exists():
+        manage(import_env, "generate_blogger_export", str(export), "--posts", str(posts))
+    started = time.perf_counter()
+    manage(import_env, "import_blogger", str(export), "--no-progress", capture=True)
+    return time.perf_counter() - started
+
+
+def page_urls(env, posts):
+    """The URLs to measure, chosen from what the bench database holds."""
+    script = r"""
+import json
+from blog.models import BlogIndexPage, BlogPostPage
+from django_comments_xtd.models import XtdComment
+index = BlogIndexPage.objects.live().order_by("path").first()
+posts = BlogPostPage.objects.live().child_of(index)
+from django.db.models import Count
+busy = (
+    XtdComment.objects.values("object_pk").order_by().annotate(n=Count("pk")).order_by("-n").first()
+)
+busy_post = posts.get(pk=busy["object_pk"]) if busy else posts.order_by("-date").first()
+middle = posts.order_by("-date")[posts.count() // 2]
+pages = -(-posts.count() // 10)
+print(json.dumps({
+    "index": index.url, "post": busy_post.url, "comments": busy["n"] if busy else 0,
+    "month": f"{index.url}{middle.date:%Y/%m}/", "deep": min(500, pages),
+}))
+"""
+    import json
+
+    found = json.loads(manage(env, "shell", "-c", script, capture=True).strip().splitlines()[-1])
+    index = found["index"]
+    return [
+        ("home", "/"),
+        ("index page 1", index),
+        (f"index page {found['deep']}", f"{index}?page={found['deep']}"),
+        (f"post, {found['comments']} comments", found["post"]),
+        ("tag page", f"{index}tag/harbour/"),
+        ("month archive", found["month"]),
+        ("search: common word", "/search/?q=harbour"),
+        ("search: rare word", "/search/?q=quillwort"),
+        ("search: word + tag", "/search/?q=harbour&tag=budget"),
+        ("RSS feed", f"{index}feed/"),
+        ("sitemap", "/sitemap.xml"),
+    ]
+
+
+def query_counts(env, urls):
+    """SQL queries per request for each URL (second request: caches that fill once are warm)."""
+    script = r"""
+import json, sys
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+client = Client()
+out = {}
+for url in json.loads(sys.stdin.read()):
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    out[url] = [len(queries), response.status_code, len(response.content)]
+print(json.dumps(out))
+"""
+    import json
+
+    result = subprocess.run(
+        [str(BIN / "python"), "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        input=json.dumps([u for _, u in urls]),
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def start_gunicorn(env, port):
+    logfile = open(WORK / "gunicorn.log", "a")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=logfile,
+        stderr=logfile,
+        start_new_session=True,
+    )
+    for _ in range(120):
+        try:
+            with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.5)
+            if process.poll() is not None:
+                break
+    process.terminate()
+    sys.exit(f"gunicorn did not start; see {WORK / 'gunicorn.log'}")
+
+
+def worker_rss_mb(process):
+    found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    children = found.stdout.split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
+    return sizes
+
+
+def stop(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def parse_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def run_wrk(wrk, url, duration, warmup):
+    subprocess.run([wrk, "-t2", "-c8", f"-d{warmup}s", url], capture_output=True, check=True)
+    out = subprocess.run(
+        [wrk, "-t2", "-c8", f"-d{duration}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
+    (WORK / "wrk-last.txt").write_text(f"{url}\n{out}")
+    errors = 0
+    patterns = (
+        r"Non-2xx or 3xx responses: (\d+)",
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+    )
+    for pattern in patterns:
+        match = re.search(pattern, out)
+        if match:
+            errors += sum(int(g) for g in match.groups())
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": parse_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+        "p99": parse_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
+        "errors": errors,
+    }
+
+
+def table(title, rows, ceiling):
+    lines = [
+        f"#### {title}",
+        "",
+        "| Page | URL | req/s | p50 ms | p99 ms | errors | SQL queries | of ceiling |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, url, result, queries in rows:
+        ratio = f"{result['rps'] / ceiling:.0%}" if ceiling else ""
+        lines.append(
+            f"| {name} | `{url}` | {result['rps']:.0f} | {result['p50']:.1f} | {result['p99']:.1f} | "
+            f"{result['errors']} | {queries} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=int(os.environ.get("BENCH_POSTS", 10_000)))
+    parser.add_argument("--comments-per-post", type=int, default=int(os.environ.get("BENCH_COMMENTS", 5)))
+    parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_SECONDS", 8)))
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8400)))
+    cache_default = os.environ.get("BENCH_CACHE", "both")
+    parser.add_argument("--cache", choices=["off", "on", "both"], default=cache_default)
+    parser.add_argument(
+        "--import-posts",
+        type=int,
+        default=int(os.environ.get("BENCH_IMPORT_POSTS", 2000)),
+        help="posts in the generated Blogger export to time (0: skip)",
+    )
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    from broadsheet.embedded_db import database_url
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    wrk = ensure_wrk()
+    env = bench_environment(database_url(f"bench_{args.posts}"), args.port, page_cache=False)
+    seeded, posts = seed(env, args.posts, args.comments_per_post)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    urls = page_urls(env, posts)
+    report = [f"### {posts:,} posts ({args.comments_per_post} comments each, one post with 50)", ""]
+    if seeded:
+        report += [f"Seeding: {seeded[1]}", ""]
+
+    uncached_counts = query_counts(env, urls)
+    # The ceiling: the post page's HTML as a static file, served by the same gunicorn (WhiteNoise).
+    post_url = urls[3][1]
+    size = uncached_counts[post_url][2]
+    static_dir = WORK / "static" / "bench"
+    static_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", dir=static_dir, delete=False) as handle:
+        handle.write(b"x" * size)
+    os.replace(handle.name, static_dir / "post-sized.html")
+    static_url = "/static/bench/post-sized.html"
+
+    memory = {}
+    for mode in ["off", "on"] if args.cache == "both" else [args.cache]:
+        env = bench_environment(env["DATABASE_URL"], args.port, page_cache=mode == "on")
+        counts = uncached_counts if mode == "off" else query_counts(env, urls)
+        process = start_gunicorn(env, args.port)
+        try:
+            rows = []
+            for name, url in [*urls, ("static file (ceiling)", static_url)]:
+                log(f"wrk {mode}: {url}")
+                result = run_wrk(wrk, f"http://127.0.0.1:{args.port}{url}", args.duration, args.warmup)
+                rows.append((name, url, result, counts.get(url, [0])[0]))
+            memory[mode] = worker_rss_mb(process)
+        finally:
+            stop(process)
+        ceiling = rows[-1][2]["rps"]
+        report += [table(f"Page cache {mode}", rows, ceiling), ""]
+    report += [
+        f"Post page: {size / 1024:.0f} KB. Gunicorn worker memory after the run: "
+        + "; ".join(f"cache {m}: " + ", ".join(f"{v:.0f} MB" for v in sizes) for m, sizes in memory.items()),
+        "",
+    ]
+    if args.import_posts:
+        log(f"Timing the import of a generated {args.import_posts}-post Blogger export…")
+        seconds = import_rate(env, args.import_posts)
+        rate = args.import_posts / seconds
+        report.append(f"Blogger import: {args.import_posts} posts in {seconds:.0f} s ({rate:.1f} posts/s).")
+    print("\n".join(report))
+    (WORK / f"results-{posts}.md").write_text("\n".join(report) + "\n")
+
+
+if __name__ == "__main__":
+    main()
