@@ -77,4 +77,4 @@ def test_seeded_posts_render_and_are_searchable(client, blog_index):
     listing = client.get("/blog/?page=5").content.decode()
     assert "Page 5 of 5" in listing
     results = client.get(f"/search/?q={RARE_WORD}").content.decode()
-    assert "1 result for" in results
+    assert f"1 post matches “{RARE_WORD}”" in results
