@@ -475,7 +475,12 @@ def test_healthz_is_503_while_the_database_is_down_and_recovers_losing_no_commen
         health = requests.get(f"{B}/healthz", timeout=30)
         assert health.status_code == 503
         assert health.json()["database"].startswith("error") and health.json()["cache"] == "ok"
-        page = Browser().get(B + post_path)
+        # A page readers already had is still served from the shared page cache; one that
+        # needs the database answers with the outage page, not a 500.
+        cached = Browser().get(B + post_path)
+        assert cached.status_code == 200
+        assert "The north light needs a keeper too." in cached.text
+        page = Browser().get(f"{B}/search/?q=outage")
         assert page.status_code == 503
         assert "cannot reach its database" in page.text
         refused = reader.post(action, fields)
