@@ -1,21 +1,25 @@
 """The embedded PostgreSQL server (pgserver) used when DATABASE_URL is not set."""
 
+import os
+import warnings
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / ".data" / "postgres"
 
 
-def database_url(name="broadsheet", data_dir=DEFAULT_DATA_DIR):
-    """Start the embedded server if needed, create database `name` if missing, return its URL."""
-    import warnings
-
-    import psycopg
-
+def _pgserver():
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver then uses /tmp, which is fine.
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
         import pgserver
+    return pgserver
 
+
+def database_url(name="broadsheet", data_dir=DEFAULT_DATA_DIR):
+    """Start the embedded server if needed, create database `name` if missing, return its URL."""
+    import psycopg
+
+    pgserver = _pgserver()
     data_dir = Path(data_dir)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # cleanup_mode=None: the server outlives the process that started it, so the dev server's
@@ -30,7 +34,8 @@ def database_url(name="broadsheet", data_dir=DEFAULT_DATA_DIR):
 
 def stop(data_dir=DEFAULT_DATA_DIR):
     """Stop the embedded server if it is running."""
-    from pgserver import pg_ctl
-
+    pg_ctl = _pgserver().pg_ctl
     if (Path(data_dir) / "postmaster.pid").exists():
-        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=Path(data_dir), user="pgserver")
+        # pgserver runs the server as its own "pgserver" user only when started by root.
+        user = "pgserver" if os.geteuid() == 0 else None
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=Path(data_dir), user=user)
