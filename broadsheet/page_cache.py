@@ -8,7 +8,8 @@ once, in every worker.
 
 What is never cached or served from the cache:
 - requests that carry a session or messages cookie (editors, readers with a pending message);
-- anything but GET and HEAD, and URLs with query parameters other than `page`, `q` and `tag`;
+- anything but GET and HEAD, and URLs with query parameters other than `page`, `q`, `tag` and `p`
+  (a sitemap page's number);
 - responses that set a cookie, used the CSRF token, are not 200, or say private/no-cache/no-store.
 So no reader's form errors, messages or CSRF token can reach another reader.
 """
@@ -23,8 +24,16 @@ from . import freshness
 
 HEADER = "X-Page-Cache"
 SKIP_PREFIXES = ("/admin/", "/documents/", "/comments/", "/healthz", "/static/", "/media/")
-ALLOWED_PARAMETERS = {"page", "q", "tag"}
-KEPT_HEADERS = {"content-type", "content-language", "vary", "x-frame-options", "link"}
+ALLOWED_PARAMETERS = {"page", "q", "tag", "p"}
+KEPT_HEADERS = {
+    "content-type",
+    "content-language",
+    "vary",
+    "x-frame-options",
+    "link",
+    "last-modified",
+    "x-robots-tag",
+}
 
 
 def _enabled():

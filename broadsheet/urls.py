@@ -4,11 +4,11 @@ from django.urls import include, path
 from django_comments_xtd import views as xtd_views
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from blog import views as blog_views
-from broadsheet.views import healthz
+from broadsheet import sitemaps
+from broadsheet.views import healthz, robots_txt
 from search import views as search_views
 
 # Only the comment views readers use; moderation happens in the Wagtail admin.
@@ -32,7 +32,9 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("search/", search_views.search, name="search"),
     path("comments/", include(comment_urls)),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap-section"),
+    path("robots.txt", robots_txt, name="robots-txt"),
 ]
 
 if settings.DEBUG:

@@ -3,7 +3,10 @@
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from wagtail.models import Site
 
 
 @never_cache
@@ -27,3 +30,12 @@ def healthz(request):
     healthy = all(value == "ok" for value in checks.values())
     body = {"status": "ok" if healthy else "unavailable", **checks}
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def robots_txt(request):
+    """`/robots.txt`: where the sitemap is, and the parts of the site crawlers have no use for."""
+    site = Site.find_for_request(request)
+    root_url = site.root_url if site is not None else f"{request.scheme}://{request.get_host()}"
+    return TemplateResponse(
+        request, "robots.txt", {"sitemap_url": root_url + reverse("sitemap")}, content_type="text/plain"
+    )

@@ -137,6 +137,7 @@ def test_drafts_and_scheduled_posts_are_invisible_to_readers(client, blog_index)
         "/blog/feed/",
         "/blog/feed/atom/",
         "/sitemap.xml",
+        "/sitemap-pages.xml",
     ]:
         body = client.get(url).content.decode()
         assert "Secret draft" not in body and "secret-draft" not in body, url

@@ -33,8 +33,9 @@ def test_atom_feed_lists_live_posts(client, blog_index):
 def test_sitemap_lists_pages(client, blog_index):
     make_post(blog_index, "In the sitemap")
     make_post(blog_index, "Not in the sitemap", publish=False)
-    response = client.get("/sitemap.xml")
-    root = ET.fromstring(response.content)
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    (section,) = [e.text for e in index.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    root = ET.fromstring(client.get(section).content)
     locs = [e.text for e in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert "http://testserver/blog/in-the-sitemap/" in locs
     assert "http://testserver/blog/" in locs

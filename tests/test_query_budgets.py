@@ -22,6 +22,8 @@ READER_URLS = [
     "/blog/feed/",
     "/blog/feed/atom/",
     "/sitemap.xml",
+    "/sitemap-pages.xml",
+    "/robots.txt",
     "/search/?q=harbour",
 ]
 
