@@ -19,6 +19,8 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import parse_http_date_safe
 
 from . import freshness
 
@@ -54,6 +56,10 @@ class PageCacheMiddleware:
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
+            # A crawler re-reading a page it has (sitemaps carry Last-Modified) gets a bare 304.
+            last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+            if last_modified is not None:
+                response = get_conditional_response(request, last_modified=last_modified, response=response)
             response[HEADER] = "hit"
             return response
         response = self.get_response(request)

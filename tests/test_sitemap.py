@@ -178,5 +178,8 @@ def test_sitemap_pages_are_cached_with_their_headers_and_refreshed_on_publish(cl
     again = client.get("/sitemap-pages.xml?p=1")
     assert again["X-Page-Cache"] == "hit"
     assert again["Last-Modified"] == first["Last-Modified"] and again["X-Robots-Tag"]
+    not_modified = client.get("/sitemap-pages.xml?p=1", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert not_modified.status_code == 304 and not_modified["X-Page-Cache"] == "hit"
+    assert not_modified.content == b""
     make_post(blog_index, "Second", slug="second")
     assert b"/blog/second/" in client.get("/sitemap-pages.xml?p=1").content
