@@ -51,6 +51,32 @@ def test_reader_comments_replies_and_replies_to_the_reply(client, post):
     assert "3 comments" in html and "Which pier?" in html and f'href="#c{nested.pk}"' in html
 
 
+def test_thread_nests_every_reply_under_its_parent_and_hides_replies_to_hidden_comments(client, post):
+    first = make_comment(post, "First")
+    reply = make_comment(post, "Reply", parent=first)
+    deep = make_comment(post, "Deep", parent=reply)
+    second = make_comment(post, "Second")  # back to the top level from two levels down
+    held = make_comment(post, "Held", parent=second)
+    below_held = make_comment(post, "Below held", parent=held)
+    held_sibling = make_comment(post, "Beside held", parent=second)
+    XtdComment.objects.filter(pk=held.pk).update(is_public=False)
+
+    html = client.get(post.url).content.decode()
+    thread = thread_of(html)
+    assert thread == {
+        f"c{first.pk}": [],
+        f"c{reply.pk}": [f"c{first.pk}"],
+        f"c{deep.pk}": [f"c{first.pk}", f"c{reply.pk}"],
+        f"c{second.pk}": [],
+        f"c{held_sibling.pk}": [f"c{second.pk}"],
+    }
+    section = html[html.index('id="comments"') : html.index('id="post-a-comment"')]
+    assert section.count("<ol") == section.count("</ol>") == 4
+    assert section.count("<li") == section.count("</li>") == 5
+    assert "Below held" not in html and f"c{below_held.pk}" not in html
+    assert "5 comments" in html
+
+
 def test_deepest_reply_has_no_reply_link_and_its_reply_page_refuses(client, post):
     top = make_comment(post, "One")
     middle = make_comment(post, "Two", parent=top)
