@@ -45,10 +45,10 @@ class RssFeed(Feed):
         return item.last_published_at or item.date
 
     def item_author_name(self, item):
-        return ", ".join(author.name for author in item.authors.all()) or None
+        return ", ".join(author["name"] for author in item.author_list) or None
 
     def item_categories(self, item):
-        return [tag.name for tag in item.tags.all()]
+        return [tag["name"] for tag in item.label_list]
 
 
 class AtomFeed(RssFeed):

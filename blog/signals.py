@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django_comments_xtd.models import XtdComment
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from broadsheet import freshness
@@ -40,7 +40,10 @@ def page_moved(sender, instance, **kwargs):
 
 @receiver(post_save, sender=PageViewRestriction)
 @receiver(post_delete, sender=PageViewRestriction)
-def privacy_changed(sender, **kwargs):
+@receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
+def privacy_or_site_changed(sender, **kwargs):
+    # Private sections, host names and site roots decide what each request is served.
     freshness.bump()
 
 

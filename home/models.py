@@ -6,6 +6,7 @@ from wagtail.models import Page
 
 from blog.models import BlogIndexPage
 from blog.privacy import CachedRestrictionsMixin
+from broadsheet.routing import remembered
 
 LATEST_POSTS = 5
 
@@ -21,14 +22,20 @@ class HomePage(CachedRestrictionsMixin, Page):
     def route(self, request, path_components):
         # Most requests go to the blog: load it as a blog index in one query instead of two.
         if self.live and path_components:
-            index = BlogIndexPage.objects.child_of(self).filter(slug=path_components[0]).first()
+            slug = path_components[0]
+            index = remembered(
+                ("blog-index", self.pk, slug),
+                lambda: BlogIndexPage.objects.child_of(self).filter(slug=slug).first(),
+            )
             if index is not None:
                 index._cached_parent_obj = self
                 return index.route(request, path_components[1:])
         return super().route(request, path_components)
 
     def get_blog_index(self):
-        return BlogIndexPage.objects.live().descendant_of(self).first()
+        return remembered(
+            ("home-blog-index", self.pk), lambda: BlogIndexPage.objects.live().descendant_of(self).first()
+        )
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

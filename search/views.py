@@ -10,9 +10,10 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from taggit.models import Tag
 
-from blog.models import BlogIndexPage, BlogPostPage
+from blog.models import BlogIndexPage, BlogPostPage, as_cards
 from blog.privacy import public_q
 from broadsheet.pagination import paginate
+from broadsheet.routing import remembered
 
 from .query import SearchRequest
 
@@ -69,20 +70,14 @@ def search(request):
         results=page,
         facets=tag_facets(matched_ids, search) if matched_ids is not None else [],
         pagination_params=search.params(),
-        blog_index=BlogIndexPage.objects.order_by("-live", "path").first(),
+        blog_index=remembered("search-blog", lambda: BlogIndexPage.objects.order_by("-live", "path").first()),
     )
     return TemplateResponse(request, "search/search.html", context)
 
 
 def published_posts():
     """Every post a reader may see, ready to render as cards."""
-    return (
-        BlogPostPage.objects.live()
-        .filter(public_q())
-        .defer_streamfields()  # cards never render the body
-        .select_related("feed_image")
-        .prefetch_related("tags", "authors")
-    )
+    return as_cards(BlogPostPage.objects.live().filter(public_q()))
 
 
 def tag_facets(matched_ids, search):

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "broadsheet.page_cache.PageCacheMiddleware",
+    "broadsheet.routing.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -177,6 +178,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Broadsheet <noreply@l
 BLOG_POSTS_PER_PAGE = 10
 # How long the sidebar (archive and labels) is cached; publishing a post clears it at once.
 BLOG_SIDEBAR_CACHE_SECONDS = int(os.environ.get("BLOG_SIDEBAR_CACHE_SECONDS", 3600))
+# How long a listing's number of posts (for "Page 3 of 40") is kept; publishing clears it at once.
+LISTING_COUNT_CACHE_SECONDS = int(os.environ.get("LISTING_COUNT_CACHE_SECONDS", 3600))
 
 # Comments (django-comments-xtd)
 COMMENTS_APP = "django_comments_xtd"

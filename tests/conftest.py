@@ -12,9 +12,13 @@ from .factories import make_blog_index
 def _clear_cache():
     from django.core.cache import cache
 
+    from broadsheet import routing
+
     cache.clear()
+    routing.forget()
     yield
     cache.clear()
+    routing.forget()
 
 
 @pytest.fixture

@@ -43,6 +43,32 @@ def test_index_paginates_ten_a_page(client, blog_index):
     assert "Page 2 of 2" in second
 
 
+def test_deep_pages_list_the_right_posts_newest_first(client, blog_index):
+    for n in range(35):
+        make_post(blog_index, f"Numbered post {n:02d}", date=f"2020-01-{n % 28 + 1:02d} {9 + n // 28:02d}:00")
+    # Posts 28-34 share days with posts 0-6, an hour later: newest first is by date, then by time.
+    newest_first = sorted(range(35), key=lambda n: (n % 28, n // 28), reverse=True)
+    for page in (1, 3, 4):
+        html = client.get(f"/blog/?page={page}").content.decode()
+        expected = newest_first[(page - 1) * 10 : page * 10]
+        titles = [f"Numbered post {n:02d}" for n in expected]
+        positions = [html.index(title) for title in titles]
+        assert positions == sorted(positions), f"page {page} out of order"
+        assert html.count("Numbered post") == len(titles) * 2  # the title and the hidden read-more text
+        assert f"Page {page} of 4" in html
+
+
+def test_page_count_follows_publishing_at_once(client, blog_index):
+    posts = [make_post(blog_index, f"Post {n}", date=f"2020-01-{n + 1:02d} 09:00") for n in range(10)]
+    assert "Page 1 of" not in client.get("/blog/").content.decode()
+    make_post(blog_index, "One more", date="2020-02-01 09:00")
+    assert "Page 1 of 2" in client.get("/blog/").content.decode()
+    assert client.get("/blog/?page=2").status_code == 200
+    posts[0].unpublish()
+    assert "Page 1 of" not in client.get("/blog/").content.decode()
+    assert client.get("/blog/?page=2").status_code == 404
+
+
 @pytest.mark.parametrize(
     ("query", "status"),
     [("abc", 200), ("", 200), ("-1", 404), ("0", 404), ("99999", 404), ("2", 404)],

@@ -63,6 +63,27 @@ def test_reader_pages_keep_a_constant_small_query_budget(client, blog_index):
     assert {url: n for url, n in many.items() if n > BUDGET} == {}
 
 
+# What the main reader pages cost once a process has served one request: the page tree's top
+# (site, home, blog) is remembered, so a listing is its posts (and, for a tag, the tag), and a
+# post is itself, its thread and its neighbours.
+TIGHT_BUDGETS = {
+    "/": 1,
+    "/blog/": 2,
+    "/blog/?page=2": 2,
+    "/blog/post-0/": 3,
+    "/blog/tag/news/": 3,
+    "/blog/2020/01/": 2,
+    "/blog/feed/": 1,
+    "/search/?q=harbour": 4,
+}
+
+
+def test_main_reader_pages_cost_a_few_queries_each(client, blog_index):
+    add_posts(blog_index, 0, 21)
+    counts = queries_per_page(client)
+    assert {url: counts[url] for url in TIGHT_BUDGETS} == TIGHT_BUDGETS
+
+
 def test_post_page_budget_holds_with_many_tags_and_authors(client, blog_index, django_assert_max_num_queries):
     make_post(blog_index, "Earlier", slug="earlier", date="2019-01-01 09:00")
     make_post(
