@@ -1,4 +1,6 @@
 import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from wagtail.models import Page, Site
@@ -37,6 +39,34 @@ def home_page(db):
 @pytest.fixture
 def blog_index(home_page):
     return make_blog_index(home_page)
+
+
+@pytest.fixture
+def purge_server(settings):
+    """A caching proxy stand-in that records the PURGE requests Wagtail's HTTP backend sends."""
+    purged = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PURGE(self):  # noqa: N802 - the HTTP method's name
+            purged.append(f"http://{self.headers['Host']}{self.path}")
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.WAGTAILFRONTENDCACHE = {
+        "cdn": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": f"http://127.0.0.1:{server.server_address[1]}",
+        }
+    }
+    yield purged
+    server.shutdown()
+    server.server_close()
 
 
 # Browser tests (marked `browser`): Debian's Chromium driven by Playwright against pytest-django's

@@ -7,12 +7,9 @@ import os
 import secrets
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import django_comments
-import pytest
 from django.contrib.sites.models import Site
 from django.db import connection
 from django.utils import timezone
@@ -130,34 +127,6 @@ def test_each_request_is_logged_as_one_json_line(client, blog_index, settings):
     ]
     assert lines[0]["remote_addr"] == "192.0.2.7"
     assert lines[0]["level"] == "INFO" and lines[0]["duration_ms"] >= 0
-
-
-@pytest.fixture
-def purge_server(settings):
-    """A caching proxy stand-in that records the PURGE requests Wagtail's HTTP backend sends."""
-    purged = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PURGE(self):  # noqa: N802 - the HTTP method's name
-            purged.append(f"http://{self.headers['Host']}{self.path}")
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.WAGTAILFRONTENDCACHE = {
-        "cdn": {
-            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
-            "LOCATION": f"http://127.0.0.1:{server.server_address[1]}",
-        }
-    }
-    yield purged
-    server.shutdown()
-    server.server_close()
 
 
 def test_publishing_a_post_purges_it_and_the_listings_it_appears_on(

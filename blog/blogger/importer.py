@@ -2,7 +2,6 @@
 
 import hashlib
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from html import escape
 from io import BytesIO
@@ -13,15 +12,22 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
 from PIL import Image as PILImage
 from taggit.models import Tag
+from wagtail.contrib.frontend_cache.utils import PurgeBatch
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
+from wagtail.models import COMMENTS_RELATION_NAME, Page, PageLogEntry, ReferenceIndex, Revision
+from wagtail.search.backends import get_search_backends
 
-from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage
+from blog.bulk import BATCH, bulk_create_inherited, index_references, thread_comments
+from blog.frontend_cache import post_urls
+from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage, BlogPostTag
+from broadsheet import freshness
 
 from .feed import AmbiguousImage, CountingReader, ExportSource, FeedInfo, read_entries
 from .html import BodyConverter, comment_text
@@ -91,8 +97,11 @@ class BloggerImporter:
                     for entry in read_entries(stream, self.info):
                         self.handle(entry)
                 self.report.format = self.info.format
+                self.create_posts()
                 self.finish_links()
                 self.import_comments()
+                self.save_redirects()
+                self.announce()
                 if self.dry_run:
                     raise DryRun
         except DryRun:
@@ -113,10 +122,16 @@ class BloggerImporter:
         self.pages_by_blogger_id = dict(
             BlogPostPage.objects.child_of(self.index).exclude(blogger_id="").values_list("blogger_id", "pk")
         )
-        self.pages_by_path = {}
-        redirects = Redirect.objects.filter(site=self.site, redirect_page__isnull=False)
-        for old_path, page_id in redirects.values_list("old_path", "redirect_page_id"):
-            self.pages_by_path[old_path] = page_id
+        self.redirects = {redirect.old_path: redirect for redirect in Redirect.objects.filter(site=self.site)}
+        self.pages_by_path = {
+            old_path: redirect.redirect_page_id
+            for old_path, redirect in self.redirects.items()
+            if redirect.redirect_page_id
+        }
+        self.new_redirects = []
+        self.new_posts = []
+        self.created_pages = []
+        self.commented_page_ids = set()
         self.used_slugs = set(self.index.get_children().values_list("slug", flat=True))
         self.authors = {author.name.lower(): author for author in Author.objects.all()}
         self.pending_links = []  # (placeholder key, old path, original URL)
@@ -159,6 +174,10 @@ class BloggerImporter:
         for label in entry.labels:
             self.report.labels.add(label.lower())
             self.label_spellings.setdefault(label.lower(), set()).add(label)
+        if entry.blogger_id in self.pages_by_blogger_id and not self.pages_by_blogger_id[entry.blogger_id]:
+            self.report.posts_skipped += 1
+            self.report.warn(entry.label, "appears twice in the export; the first one is imported")
+            return
         page_id = self.pages_by_blogger_id.get(entry.blogger_id)
         page = BlogPostPage.objects.get(pk=page_id) if page_id else None
         unchanged = page is not None and page.blogger_updated and entry.updated
@@ -189,13 +208,18 @@ class BloggerImporter:
         page.tags.set(self.tags_for(self.unique_labels(entry.labels)))
         if creating:
             page.live = entry.status == "live"
-            self.index.add_child(instance=page)
             self.used_slugs.add(page.slug)
-        revision = page.save_revision(log_action=False, clean=False)
-        if entry.status == "live":
-            revision.publish(log_action=False, skip_permission_checks=True)
-        elif not creating and page.live:
-            page.unpublish(log_action=False)
+            self.pages_by_blogger_id[entry.blogger_id] = None  # a second entry with this id is skipped
+            self.new_posts.append((entry, page, self.current_pending))  # written by create_posts()
+        else:
+            revision = page.save_revision(log_action=False, clean=False)
+            if entry.status == "live":
+                revision.publish(log_action=False, skip_permission_checks=True)
+            elif page.live:
+                page.unpublish(log_action=False)
+            if self.current_pending:
+                self.pages_with_pending_links[page.pk] = page
+            self.remember_path(entry, page)
         self.report.posts_created += creating
         self.report.posts_updated += not creating
         self.report.links_rewritten += conversion.links_rewritten
@@ -203,10 +227,109 @@ class BloggerImporter:
         self.report.images_external += conversion.images_external
         for warning in conversion.warnings:
             self.report.warn(entry.label, warning)
-        self.pages_by_blogger_id[entry.blogger_id] = page.pk
-        if self.current_pending:
-            self.pages_with_pending_links[page.pk] = page
-        self.remember_path(entry, page)
+
+    def create_posts(self):
+        """Write the new posts in a few multi-row INSERTs, leaving the rows that Wagtail's
+        add_child(), save_revision() and publish() would leave: the page in the tree, its tags and
+        authors, one revision that is both the latest and (unless a draft) the live one."""
+        if not self.new_posts:
+            return
+        index, now = self.index, timezone.now()
+        last = index.get_last_child()
+        step = Page._str2int(last.path[-Page.steplen :]) + 1 if last else 1
+        pages = [page for _entry, page, _pending in self.new_posts]
+        for number, page in enumerate(pages, start=step):
+            # As treebeard's add_child and Page.save() set them for a new last child.
+            page.path = Page._get_path(index.path, index.depth + 1, number)
+            page.depth, page.numchild = index.depth + 1, 0
+            page.url_path = f"{index.url_path}{page.slug}/"
+            page.draft_title = page.title
+            page.locale_id = index.locale_id
+            # A new page has no editors' comments; saying so spares a query per page later.
+            setattr(page, COMMENTS_RELATION_NAME, [])
+        bulk_create_inherited(BlogPostPage, pages, with_ids=self.link_new_posts)
+        Page.objects.filter(pk=index.pk).update(numchild=F("numchild") + len(pages))
+        index.numchild += len(pages)
+        post_type = ContentType.objects.get_for_model(BlogPostPage)
+        PageLogEntry.objects.bulk_create(
+            [
+                # The "Created" line of the page's history, as Page.save() logs a new page.
+                PageLogEntry(
+                    content_type=post_type,
+                    page=page,
+                    label=page.get_admin_display_title(),
+                    action="wagtail.create",
+                    timestamp=now,
+                    data={},
+                    content_changed=True,
+                )
+                for page in pages
+            ],
+            batch_size=BATCH,
+        )
+
+        tagged_items = []
+        for page in pages:
+            for item in page.tagged_items.all():
+                item.content_object = page  # now that the page has its id
+                tagged_items.append(item)
+        BlogPostTag.objects.bulk_create(tagged_items, batch_size=BATCH)
+        through = BlogPostPage.authors.through
+        through.objects.bulk_create(
+            [through(blogpostpage=page, author=author) for page in pages for author in page.authors.all()],
+            batch_size=BATCH,
+        )
+
+        page_type = ContentType.objects.get_for_model(Page)
+        revisions = Revision.objects.bulk_create(
+            [
+                Revision(
+                    content_object=page,
+                    base_content_type=page_type,
+                    content=page.serializable_data(),
+                    object_str=str(page),
+                    created_at=now,
+                )
+                for page in pages
+            ],
+            batch_size=BATCH,
+        )
+        for page, revision in zip(pages, revisions, strict=True):
+            page.latest_revision = revision
+            page.latest_revision_created_at = revision.created_at
+            page.has_unpublished_changes = not page.live
+            if page.live:
+                page.live_revision = revision
+                page.last_published_at = now
+        published = ["latest_revision", "latest_revision_created_at", "has_unpublished_changes"]
+        published += ["live_revision", "last_published_at"]
+        Page.objects.bulk_update(pages, published, batch_size=BATCH)
+        self.created_pages = pages
+
+    def announce(self):
+        """What saving and publishing each new post and comment would have set off, done once: the
+        search and reference indexes, the cached pages and sidebar, the CDN."""
+        pages = self.created_pages  # with their tags and authors still in memory: no queries
+        for start in range(0, len(pages), BATCH):
+            for backend in get_search_backends(with_auto_update=True):
+                backend.add_bulk(BlogPostPage, pages[start : start + BATCH])
+        index_references(pages)
+        if self.created_pages or self.report.comments_created:
+            freshness.bump_now_and_after_commit()
+        changed = {page.pk for page in self.created_pages} | self.commented_page_ids
+        if settings.WAGTAILFRONTENDCACHE and changed:
+            posts = BlogPostPage.objects.live().filter(pk__in=changed).prefetch_related("tags")
+            urls = [url for post in posts for url in post_urls(post)]
+            transaction.on_commit(lambda: PurgeBatch(urls).purge())
+
+    def link_new_posts(self, pages):
+        """Once the new posts have their ids: their old addresses, and the links to them."""
+        for entry, page, _pending in self.new_posts:
+            self.pages_by_blogger_id[entry.blogger_id] = page.pk
+            self.remember_path(entry, page)
+        for _entry, page, pending in self.new_posts:
+            if pending:
+                page.body = self.fill_links(page.body.raw_data)
 
     def remember_path(self, entry, page):
         if not entry.old_path:
@@ -302,40 +425,42 @@ class BloggerImporter:
         self.current_pending = True
         return f'<a linktype="page" id="blogger:{key}">'
 
+    def fill_links(self, raw_blocks):
+        """`raw_blocks` with each placeholder link pointing at its post's page, or, when that post
+        never came, back at its old address."""
+
+        def replace(match):
+            path, url = self.pending_links[int(match.group(1))]
+            page_id = self.pages_by_path.get(path)
+            if page_id:
+                return f'<a linktype="page" id="{page_id}">'
+            # Counted as rewritten when first seen, but its post never came: put back.
+            self.report.links_rewritten -= 1
+            return f'<a href="{escape(url)}">'
+
+        blocks = []
+        for block in raw_blocks:
+            block = dict(block)
+            if block["type"] == "paragraph":
+                block["value"] = LINK_PLACEHOLDER.sub(replace, block["value"])
+            elif block["type"] == "quote":
+                text = LINK_PLACEHOLDER.sub(replace, block["value"]["text"])
+                block["value"] = {**block["value"], "text": text}
+            blocks.append(block)
+        return blocks
+
     def finish_links(self):
-        """Point the links to posts that came later in the export at their pages."""
-        unresolved = 0
+        """Point the links in updated posts to posts that came later in the export at their pages."""
         for page in self.pages_with_pending_links.values():
-            counts = Counter()
-
-            def replace(match, counts=counts):
-                path, url = self.pending_links[int(match.group(1))]
-                page_id = self.pages_by_path.get(path)
-                if page_id:
-                    return f'<a linktype="page" id="{page_id}">'
-                counts["unresolved"] += 1
-                return f'<a href="{escape(url)}">'
-
-            blocks = []
-            for block in page.body.raw_data:
-                block = dict(block)
-                if block["type"] == "paragraph":
-                    block["value"] = LINK_PLACEHOLDER.sub(replace, block["value"])
-                elif block["type"] == "quote":
-                    text = LINK_PLACEHOLDER.sub(replace, block["value"]["text"])
-                    block["value"] = {**block["value"], "text": text}
-                blocks.append(block)
-            page.body = blocks
+            page.body = self.fill_links(page.body.raw_data)
             # The page row and its latest revision get the finished body in place rather than as
-            # a second revision: the post was created moments ago in this same import.
+            # a second revision: the revision was made moments ago in this same import.
             BlogPostPage.objects.filter(pk=page.pk).update(body=page.body)
             revision = page.latest_revision
             if revision is not None:
                 revision.content = {**revision.content, "body": page.serializable_data()["body"]}
                 revision.save(update_fields=["content"])
-            unresolved += counts["unresolved"]
-        # Links counted as rewritten when first seen, but whose post never came, were put back.
-        self.report.links_rewritten -= unresolved
+            ReferenceIndex.create_or_update_for_object(page)
 
     # -- images ------------------------------------------------------------------------------------
 
@@ -394,21 +519,27 @@ class BloggerImporter:
 
     def redirect(self, old_path, page, route=None):
         normalised = Redirect.normalise_path(quote(old_path, safe="/?=&%"))
-        existing = Redirect.objects.filter(site=self.site, old_path=normalised).first()
+        route = Redirect.normalise_page_route_path(route or "")
+        existing = self.redirects.get(normalised)
         if existing is not None:
-            same_route = (existing.redirect_page_route_path or "") == (route or "")
-            if existing.redirect_page_id == page.pk and same_route:
+            if existing.redirect_page_id == page.pk and existing.redirect_page_route_path == route:
                 return
             existing.redirect_page = page
             existing.redirect_link = ""
-            existing.redirect_page_route_path = route or ""
+            existing.redirect_page_route_path = route
             existing.is_permanent = True
-            existing.save()
+            if existing.pk:
+                existing.save()
             return
-        Redirect.add_redirect(
-            normalised, redirect_to=page, page_route_path=route, is_permanent=True, site=self.site
+        redirect = Redirect(
+            old_path=normalised, site=self.site, redirect_page=page, redirect_page_route_path=route
         )
+        self.redirects[normalised] = redirect
+        self.new_redirects.append(redirect)
         self.report.redirects_created += 1
+
+    def save_redirects(self):
+        Redirect.objects.bulk_create(self.new_redirects, batch_size=BATCH)
 
     def label_redirects(self):
         # Blogger's label addresses are spelled as the label was, so every spelling gets one.
@@ -435,9 +566,11 @@ class BloggerImporter:
                 "blogger_id", "comment_id"
             )
         )
-        levels = dict(XtdComment.objects.filter(pk__in=known.values()).values_list("pk", "level"))
-        parents = {}
-        # Oldest first, so every reply's parent is already saved and xtd's thread order is by date.
+        existing = XtdComment.norel_objects.in_bulk(known.values())
+        parents = {}  # Blogger id: XtdComment, saved before or new in this import
+        new = []  # comments of new threads, written together
+        one_by_one = []  # replies to comments imported before, threaded by XtdComment.save()
+        # Oldest first, so every reply's parent comes before it and xtd's thread order is by date.
         by_id = {comment.blogger_id: comment for comment in self.comments}
         for entry in sorted(self.comments, key=lambda c: (c.published or timezone.now(), c.blogger_id)):
             page_id = self.pages_by_blogger_id.get(entry.post_id)
@@ -452,20 +585,20 @@ class BloggerImporter:
             name = (name or "Anonymous")[:50]
             url = uri if uri.startswith(("http://", "https://")) and len(uri) <= 200 else ""
             if entry.blogger_id in known:
-                comment_id = known[entry.blogger_id]
-                changed = XtdComment.objects.filter(pk=comment_id).exclude(
-                    comment=text, user_name=name, user_url=url
-                )
-                if changed.update(comment=text, user_name=name, user_url=url):
+                comment = existing[known[entry.blogger_id]]
+                if (comment.comment, comment.user_name, comment.user_url) != (text, name, url):
+                    XtdComment.norel_objects.filter(pk=comment.pk).update(
+                        comment=text, user_name=name, user_url=url
+                    )
                     self.report.comments_updated += 1
                 else:
                     self.report.comments_unchanged += 1
-                parents[entry.blogger_id] = comment_id
+                parents[entry.blogger_id] = comment
                 continue
-            parent_pk = 0
+            parent = None
             if entry.parent_id and entry.parent_id != entry.blogger_id:
-                parent_pk = parents.get(entry.parent_id) or known.get(entry.parent_id) or 0
-                if not parent_pk:
+                parent = parents.get(entry.parent_id) or existing.get(known.get(entry.parent_id))
+                if parent is None:
                     reason = "was deleted" if entry.parent_id not in by_id else "is missing"
                     self.report.warn(
                         f"comment {entry.blogger_id}",
@@ -473,8 +606,8 @@ class BloggerImporter:
                     )
                 else:
                     # Deeper than the site nests: answer the deepest comment allowed instead.
-                    while levels.get(parent_pk, 0) >= max_level:
-                        parent_pk = XtdComment.objects.values_list("parent_id", flat=True).get(pk=parent_pk)
+                    while parent.level >= max_level:
+                        parent = self.parent_of(parent, existing)
             comment = XtdComment(
                 content_type=content_type,
                 object_pk=str(page_id),
@@ -485,10 +618,32 @@ class BloggerImporter:
                 submit_date=entry.published or timezone.now(),
                 is_public=True,
                 is_removed=False,
-                parent_id=parent_pk,
             )
+            comment.blogger_id = entry.blogger_id
+            comment.reply_to = parent
+            comment.level = parent.level + 1 if parent else 0
+            # A reply within a thread saved before goes through xtd's own threading.
+            comment.in_old_thread = parent is not None and (parent.pk is not None or parent.in_old_thread)
+            (one_by_one if comment.in_old_thread else new).append(comment)
+            parents[entry.blogger_id] = comment
+        self.save_comments(new, one_by_one)
+
+    @staticmethod
+    def parent_of(comment, existing):
+        if comment.pk is None:
+            return comment.reply_to
+        return existing.get(comment.parent_id) or XtdComment.norel_objects.get(pk=comment.parent_id)
+
+    def save_comments(self, new, one_by_one):
+        # New threads are written in bulk: no per-comment signals, so no cache bump, CDN purge
+        # or notification per comment (announce() bumps once; imported comments email no one).
+        bulk_create_inherited(XtdComment, new, with_ids=thread_comments)
+        index_references(new)
+        for comment in one_by_one:
+            comment.parent_id = comment.reply_to.pk
             comment.save()
-            BloggerComment.objects.create(blogger_id=entry.blogger_id, comment=comment)
-            parents[entry.blogger_id] = comment.pk
-            levels[comment.pk] = comment.level
-            self.report.comments_created += 1
+        BloggerComment.objects.bulk_create(
+            [BloggerComment(blogger_id=c.blogger_id, comment=c) for c in new + one_by_one], batch_size=BATCH
+        )
+        self.report.comments_created += len(new) + len(one_by_one)
+        self.commented_page_ids = {int(comment.object_pk) for comment in new}
