@@ -104,9 +104,19 @@ def import_rate(env, posts=2000):
     export = WORK / f"blogger-{posts}.xml"
     if not export.exists():
         manage(import_env, "generate_blogger_export", str(export), "--posts", str(posts))
+    import resource
+
+    # CPU seconds too: on a shared machine they vary less than the wall-clock time.
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    manage(import_env, "import_blogger", str(export), "--no-progress", capture=True)
-    return time.perf_counter() - started
+    summary = manage(import_env, "import_blogger", str(export), "--no-progress", capture=True)
+    elapsed = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    lines = [" ".join(line.split()) for line in summary.splitlines()]
+    counts = "; ".join(line for line in lines if line.startswith(("posts:", "comments:")))
+    log(f"Blogger import: {elapsed:.1f} s, {cpu:.1f} s of CPU ({counts})")
+    return elapsed
 
 
 def page_urls(env, posts):
