@@ -13,6 +13,25 @@ from django.utils.functional import cached_property
 from . import freshness
 
 
+def cached_for_query(name, queryset, compute):
+    """`compute()`, kept until the site's content next changes, under `name` and the SQL of `queryset`.
+
+    For figures derived from a query (how many rows match, label counts) that the same query
+    always gives again while no post is published, unpublished, moved or commented on.
+    """
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a filter that can match nothing, such as an unknown label
+        sql, params = "nothing", ()
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
+    key = f"{name}:{freshness.current()}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.LISTING_COUNT_CACHE_SECONDS)
+    return value
+
+
 class ListingPaginator(Paginator):
     """A paginator for long listings of a database that changes rarely.
 
@@ -23,22 +42,17 @@ class ListingPaginator(Paginator):
       fetching whole rows made page 500 of the index several times slower than page 1.
     """
 
+    def __init__(self, object_list, per_page, count=None):
+        super().__init__(object_list, per_page)
+        if count is not None:
+            self.count = count  # the caller knows it already
+
     @cached_property
     def count(self):
         items = self.object_list
         if not isinstance(items, QuerySet):
             return super().count
-        try:
-            sql, params = items.query.sql_with_params()
-        except EmptyResultSet:  # a filter that can match nothing, such as an unknown label
-            return 0
-        digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
-        key = f"listing-count:{freshness.current()}:{digest}"
-        count = cache.get(key)
-        if count is None:
-            count = items.count()
-            cache.set(key, count, settings.LISTING_COUNT_CACHE_SECONDS)
-        return count
+        return cached_for_query("listing-count", items, items.count)
 
     def page(self, number):
         items = self.object_list
@@ -54,9 +68,9 @@ class ListingPaginator(Paginator):
         return self._get_page([rows[key] for key in keys if key in rows], number, self)
 
 
-def paginate(request, items, per_page):
+def paginate(request, items, per_page, count=None):
     """Return the requested page; a missing or non-numeric `page` means page 1, one out of range 404s."""
-    paginator = ListingPaginator(items, per_page)
+    paginator = ListingPaginator(items, per_page, count=count)
     raw = request.GET.get("page", "1")
     try:
         number = int(raw)

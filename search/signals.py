@@ -8,6 +8,7 @@ from wagtail.search.backends import get_search_backends
 from wagtail.signals import page_published
 
 from blog.models import Author, BlogPostPage
+from broadsheet import freshness
 
 
 @receiver(page_published, sender=BlogPostPage)
@@ -37,3 +38,5 @@ def reindex_posts_after_rename(sender, instance, created, **kwargs):
     if posts:
         for backend in get_search_backends():
             backend.add_bulk(BlogPostPage, posts)
+    # Bylines, label lists and search results all show the name: cached pages must not keep the old one.
+    freshness.bump_now_and_after_commit()

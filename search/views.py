@@ -3,8 +3,9 @@
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline
-from django.db.models import Count
+from django.contrib.postgres.search import SearchHeadline, SearchVectorField
+from django.db.models import Count, F
+from django.db.models.expressions import CombinedExpression
 from django.template.response import TemplateResponse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -12,13 +13,17 @@ from taggit.models import Tag
 
 from blog.models import BlogIndexPage, BlogPostPage, as_cards
 from blog.privacy import public_q
-from broadsheet.pagination import paginate
+from broadsheet.pagination import cached_for_query, paginate
 from broadsheet.routing import remembered
 
 from .query import SearchRequest
 
 # How many labels of the matching posts are offered for narrowing.
 FACET_LIMIT = 30
+# Ranking reads the whole text of every post it ranks. When a word is in most posts, ranking
+# them all would read the whole blog on every search: past this many matches, the newest this
+# many are ranked and listed (the page says so), and all of them are counted and narrowable.
+RANK_WINDOW = 300
 
 # ts_headline marks matches with these private-use characters; the snippet is escaped first and
 # only then are they turned into <mark> elements, so nothing from a post reaches the page unescaped.
@@ -53,26 +58,52 @@ def search(request):
     if search.is_empty:
         context["facets"] = tag_facets(posts.values("pk"), search)
         return TemplateResponse(request, "search/search.html", context)
+    match_count = None
     if context["unknown_tags"] or (search.query and search_query is None):
         results = BlogPostPage.objects.none()
         matched_ids = None
     elif search_query is not None:
-        results = posts.search(search_query)
-        matched_ids = results.get_queryset().values("pk")
+        matched = matching_posts(posts, search_query)
+        match_count = cached_for_query("search-count", matched, matched.count)
+        if match_count > RANK_WINDOW:
+            # Only the newest matches are ranked (see RANK_WINDOW); the rest are counted, not listed.
+            newest = matched.order_by("-date", "-pk").values("pk")[:RANK_WINDOW]
+            results = posts.filter(pk__in=newest).search(search_query)
+            context["ranked_newest"] = RANK_WINDOW
+        else:
+            results = posts.search(search_query)
+        matched_ids = matched.values("pk")
     else:
         results = posts.order_by("-date", "-pk")
         matched_ids = posts.values("pk")
 
-    page = paginate(request, results, settings.BLOG_POSTS_PER_PAGE)
+    listed = None if match_count is None else min(match_count, RANK_WINDOW)
+    page = paginate(request, results, settings.BLOG_POSTS_PER_PAGE, count=listed)
     if search_query is not None and matched_ids is not None:
         page.object_list = add_snippets(page.object_list, results)
     context.update(
         results=page,
+        match_count=page.paginator.count if match_count is None else match_count,
         facets=tag_facets(matched_ids, search) if matched_ids is not None else [],
         pagination_params=search.params(),
         blog_index=remembered("search-blog", lambda: BlogIndexPage.objects.order_by("-live", "path").first()),
     )
     return TemplateResponse(request, "search/search.html", context)
+
+
+def matching_posts(posts, search_query):
+    """`posts` whose search index entry matches `search_query`, as a plain queryset (no ranking).
+
+    The same condition Wagtail's database backend applies (title and body vectors, its tsquery),
+    so it uses the same GIN index; counting and narrowing by label need no ranking.
+    """
+    results = posts.search(search_query)
+    compiler = results.query_compiler
+    tsquery = compiler.build_tsquery(compiler.query, config=compiler.get_config(results.backend))
+    vector = CombinedExpression(
+        F("index_entries__title"), "||", F("index_entries__body"), output_field=SearchVectorField()
+    )
+    return posts.annotate(_vector_=vector).filter(_vector_=tsquery)
 
 
 def published_posts():
@@ -81,16 +112,17 @@ def published_posts():
 
 
 def tag_facets(matched_ids, search):
-    """The labels of the matched posts with how many carry each, in one aggregate query."""
+    """The labels of the matched posts with how many carry each: one aggregate query, kept per version."""
     facets = (
         Tag.objects.filter(blog_blogposttag_items__content_object__in=matched_ids)
         .exclude(slug__in=search.tag_slugs)
         .annotate(count=Count("blog_blogposttag_items"))
-        .order_by("-count", "name")[:FACET_LIMIT]
+        .order_by("-count", "name")
+        .values("name", "slug", "count")[:FACET_LIMIT]
     )
     return [
-        {"tag": tag, "count": tag.count, "url": "?" + search.params([*search.tag_slugs, tag.slug])}
-        for tag in facets
+        {**facet, "url": "?" + search.params([*search.tag_slugs, facet["slug"]])}
+        for facet in cached_for_query("search-facets", facets, lambda: list(facets))
     ]
 
 

@@ -121,6 +121,42 @@ def test_relevance_stemming_phrases_and_names(client, river_posts):
     assert "No posts match your search" in response.content.decode()
 
 
+def test_a_word_in_very_many_posts_ranks_the_newest_and_counts_them_all(client, blog_index, monkeypatch):
+    monkeypatch.setattr("search.views.RANK_WINDOW", 3)
+    make_post(blog_index, "Old lighthouse", date="2015-01-01 08:00", tags=["coast"])
+    for year in (2016, 2017, 2018):
+        make_post(
+            blog_index, f"Notes of {year}", date=f"{year}-01-01 08:00", tags=["coast"], intro="A lighthouse."
+        )
+    make_post(blog_index, "Lighthouse keepers", date="2019-01-01 08:00", tags=["coast", "people"])
+
+    response = search(client, q="lighthouse")
+    html = response.content.decode()
+    # All five are counted; the three newest are ranked, the title match first.
+    assert "5 posts match" in html
+    assert "The 3 newest are listed, most relevant first" in html
+    assert titles(response) == ["Lighthouse keepers", "Notes of 2018", "Notes of 2017"]
+    # Label counts cover every match, not only the ranked ones.
+    assert re.search(r'tag=people">people</a> <span class="count">\(1\)', html)
+    # Narrowing by a label brings the count under the window: everything is ranked again.
+    narrowed = search(client, q="lighthouse", tag="people")
+    assert titles(narrowed) == ["Lighthouse keepers"]
+    assert "newest are listed" not in narrowed.content.decode()
+    # Fewer matches than the window: every one is listed, with no note.
+    few = search(client, q="keepers")
+    assert titles(few) == ["Lighthouse keepers"]
+    assert "newest are listed" not in few.content.decode()
+
+
+def test_match_counts_follow_publishing_at_once(client, blog_index):
+    make_post(blog_index, "Lighthouse keepers", date="2019-01-01 08:00")
+    assert "1 post matches" in search(client, q="lighthouse").content.decode()
+    later = make_post(blog_index, "Lighthouse relit", date="2020-01-01 08:00")
+    assert "2 posts match" in search(client, q="lighthouse").content.decode()
+    later.unpublish()
+    assert "1 post matches" in search(client, q="lighthouse").content.decode()
+
+
 def test_labels_narrow_the_results_and_are_counted(client, river_posts):
     response = search(client, q="alliance", tag="travel")
     assert titles(response) == ["Notes from the ferry"]
