@@ -12,7 +12,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import CharField, F, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
@@ -294,16 +295,29 @@ class BloggerImporter:
             ],
             batch_size=BATCH,
         )
+        # What save_revision() and publish() then set on the page, in one UPDATE for the
+        # published posts and one for the drafts; each page has the one revision just made.
+        own_revision = Subquery(
+            Revision.objects.filter(
+                base_content_type=page_type, object_id=Cast(OuterRef("pk"), CharField())
+            ).values("pk")
+        )
+        new_pages = Page.objects.filter(pk__in=[page.pk for page in pages])
+        new_pages.filter(live=True).update(
+            latest_revision=own_revision,
+            live_revision=own_revision,
+            latest_revision_created_at=now,
+            last_published_at=now,
+            has_unpublished_changes=False,
+        )
+        new_pages.filter(live=False).update(
+            latest_revision=own_revision, latest_revision_created_at=now, has_unpublished_changes=True
+        )
         for page, revision in zip(pages, revisions, strict=True):
-            page.latest_revision = revision
-            page.latest_revision_created_at = revision.created_at
+            page.latest_revision, page.latest_revision_created_at = revision, now
             page.has_unpublished_changes = not page.live
             if page.live:
-                page.live_revision = revision
-                page.last_published_at = now
-        published = ["latest_revision", "latest_revision_created_at", "has_unpublished_changes"]
-        published += ["live_revision", "last_published_at"]
-        Page.objects.bulk_update(pages, published, batch_size=BATCH)
+                page.live_revision, page.last_published_at = revision, now
         self.created_pages = pages
 
     def announce(self):
