@@ -246,6 +246,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
         context.update(comment_context(self, request))
+        context["neighbours"] = self.neighbours(request)
         context["page_structured_data"] = self.structured_data(request)
         return context
 
@@ -275,34 +276,44 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         days = comment_settings(site).close_after_days
         return bool(days) and self.date + timedelta(days=days) < timezone.now()
 
-    def sibling_posts(self):
-        return BlogPostPage.objects.live().filter(public_q()).sibling_of(self, inclusive=False)
+    def neighbours(self, request=None):
+        """The posts just before and just after this one in the same blog: {"previous", "next"}.
 
-    @cached_property
-    def neighbours(self):
-        """The posts just before and just after this one in the same blog, in one query."""
-        posts = self.sibling_posts().defer_streamfields()
+        Each is None or a {"title", "url"} dict, read in one query of plain values: the links
+        need no more, and siblings' URLs differ from this post's only in their last segment.
+        """
+        siblings = (
+            BlogPostPage.objects.filter(
+                path__startswith=self.path[: -self.steplen], depth=self.depth, live=True
+            )
+            .filter(public_q())
+            .exclude(pk=self.pk)
+            .values("pk", "date", "title", "url_path")
+        )
         # The bare date bound lets PostgreSQL start its index scan at this post's date; the rest
         # breaks ties between posts of the same date.
         earlier = Q(date__lte=self.date) & (Q(date__lt=self.date) | Q(date=self.date, pk__lt=self.pk))
         later = Q(date__gte=self.date) & (Q(date__gt=self.date) | Q(date=self.date, pk__gt=self.pk))
         rows = (
-            posts.filter(earlier)
+            siblings.filter(earlier)
             .order_by("-date", "-pk")[:1]
-            .union(posts.filter(later).order_by("date", "pk")[:1], all=True)
+            .union(siblings.filter(later).order_by("date", "pk")[:1], all=True)
         )
+        # Siblings' url_paths differ from this post's only after the blog's own url_path, and so
+        # do their URLs: swap that tail in this post's URL.
+        parent_path = self.url_path[: self.url_path.rstrip("/").rfind("/") + 1]
+        own_tail = self.url_path[len(parent_path) :]
+        own_url = self.get_url(request) or ""
+        base = own_url[: -len(own_tail)] if own_url.endswith(own_tail) else None
         found = {"previous": None, "next": None}
-        for post in rows:
-            found["previous" if (post.date, post.pk) < (self.date, self.pk) else "next"] = post
+        for row in rows:
+            if base is not None and row["url_path"].startswith(parent_path):
+                url = base + row["url_path"][len(parent_path) :]
+            else:  # an unusual URL layout: ask Wagtail
+                url = BlogPostPage.objects.get(pk=row["pk"]).get_url(request)
+            side = "previous" if (row["date"], row["pk"]) < (self.date, self.pk) else "next"
+            found[side] = {"title": row["title"], "url": url}
         return found
-
-    def get_previous_post(self):
-        """The post published just before this one in the same blog."""
-        return self.neighbours["previous"]
-
-    def get_next_post(self):
-        """The post published just after this one in the same blog."""
-        return self.neighbours["next"]
 
     def get_meta_description(self):
         return self.search_description or self.intro
