@@ -154,7 +154,8 @@ print(json.dumps({
         ("search: rare word", "/search/?q=quillwort"),
         ("search: word + tag", "/search/?q=harbour&tag=budget"),
         ("RSS feed", f"{index}feed/"),
-        ("sitemap", "/sitemap.xml"),
+        ("sitemap index", "/sitemap.xml"),
+        ("sitemap page (1,000 URLs)", f"/sitemap-pages.xml?p={max(1, -(-posts // 1000) // 2)}"),
     ]
 
 

@@ -1,11 +1,13 @@
 """The blog: an index page, its posts, their tags and authors."""
 
 import calendar
+import functools
 import re
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import JSONBAgg
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
@@ -25,6 +27,7 @@ from wagtail.models import Page, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from broadsheet import freshness
 from broadsheet.pagination import paginate
 
 from .blocks import BodyBlock
@@ -83,9 +86,7 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
             try:
                 self.resolve_subpage("/" + "/".join(path_components) + "/")
             except Http404:
-                post = (
-                    with_byline(BlogPostPage.objects.child_of(self)).filter(slug=path_components[0]).first()
-                )
+                post = posts_with_byline().child_of(self).filter(slug=path_components[0]).first()
                 if post is not None:
                     post._cached_parent_obj = self
                     return post.route(request, path_components[1:])
@@ -93,9 +94,7 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
 
     def get_posts(self):
         """Live, public posts of this blog, newest first, ready to render as cards."""
-        return as_cards(
-            BlogPostPage.objects.live().filter(public_q()).child_of(self).order_by("-date", "-pk")
-        )
+        return posts_as_cards().live().filter(public_q()).child_of(self).order_by("-date", "-pk")
 
     def render_listing(self, request, posts, template=None, **context):
         page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE)
@@ -185,6 +184,20 @@ def as_cards(posts):
     return with_comment_counts(with_byline(posts.defer_streamfields()))
 
 
+# Building the subquery annotations costs more than running them; reader pages start from these
+# querysets, built once per process (never evaluated themselves, only narrowed).
+@functools.cache
+def posts_with_byline():
+    """All posts, each with its labels and authors (see `with_byline`)."""
+    return with_byline(BlogPostPage.objects.all())
+
+
+@functools.cache
+def posts_as_cards():
+    """All posts, each with what its card shows (see `as_cards`)."""
+    return as_cards(BlogPostPage.objects.all())
+
+
 def validate_post_slug(slug):
     if slug in RESERVED_SLUGS or slug.isdigit():
         raise ValidationError(
@@ -246,7 +259,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
         context.update(comment_context(self, request))
-        context["neighbours"] = self.neighbours(request)
+        context["neighbours"] = self.cached_neighbours(request)
         context["page_structured_data"] = self.structured_data(request)
         return context
 
@@ -275,6 +288,16 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         site = Site.find_for_request(request) if request is not None else self.get_site()
         days = comment_settings(site).close_after_days
         return bool(days) and self.date + timedelta(days=days) < timezone.now()
+
+    def cached_neighbours(self, request):
+        """`neighbours`, kept until the site's content next changes (only publishing moves them)."""
+        host = request.get_host() if request else ""
+        key = f"post-neighbours:{self.pk}:{host}:{freshness.current()}"
+        found = cache.get(key)
+        if found is None:
+            found = self.neighbours(request)
+            cache.set(key, found, settings.BLOG_SIDEBAR_CACHE_SECONDS)
+        return found
 
     def neighbours(self, request=None):
         """The posts just before and just after this one in the same blog: {"previous", "next"}.

@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from taggit.models import Tag
 
-from blog.models import BlogIndexPage, BlogPostPage, as_cards
+from blog.models import BlogIndexPage, BlogPostPage, posts_as_cards
 from blog.privacy import public_q
 from broadsheet.pagination import cached_for_query, paginate
 from broadsheet.routing import remembered
@@ -23,7 +23,8 @@ FACET_LIMIT = 30
 # Ranking reads the whole text of every post it ranks. When a word is in most posts, ranking
 # them all would read the whole blog on every search: past this many matches, the newest this
 # many are ranked and listed (the page says so), and all of them are counted and narrowable.
-RANK_WINDOW = 300
+# Which posts those are is kept per content version, like the counts; ranking them is not.
+RANK_WINDOW = 200
 
 # ts_headline marks matches with these private-use characters; the snippet is escaped first and
 # only then are they turned into <mark> elements, so nothing from a post reaches the page unescaped.
@@ -67,8 +68,9 @@ def search(request):
         match_count = cached_for_query("search-count", matched, matched.count)
         if match_count > RANK_WINDOW:
             # Only the newest matches are ranked (see RANK_WINDOW); the rest are counted, not listed.
-            newest = matched.order_by("-date", "-pk").values("pk")[:RANK_WINDOW]
-            results = posts.filter(pk__in=newest).search(search_query)
+            newest = matched.order_by("-date", "-pk").values_list("pk", flat=True)[:RANK_WINDOW]
+            window = cached_for_query("search-window", newest, lambda: list(newest))
+            results = posts.filter(pk__in=window).search(search_query)
             context["ranked_newest"] = RANK_WINDOW
         else:
             results = posts.search(search_query)
@@ -108,7 +110,7 @@ def matching_posts(posts, search_query):
 
 def published_posts():
     """Every post a reader may see, ready to render as cards."""
-    return as_cards(BlogPostPage.objects.live().filter(public_q()))
+    return posts_as_cards().live().filter(public_q())
 
 
 def tag_facets(matched_ids, search):

@@ -83,6 +83,16 @@ def test_previous_and_next_links(client, blog_index):
     assert 'rel="prev"' not in first.split('class="post-nav"')[1]
 
 
+def test_previous_and_next_links_follow_publishing_at_once(client, blog_index):
+    make_post(blog_index, "First", date="2015-01-01 09:00")
+    third = make_post(blog_index, "Third", date="2015-03-01 09:00")
+    assert 'rel="next" href="/blog/third/"' in client.get("/blog/first/").content.decode()
+    make_post(blog_index, "Second", date="2015-02-01 09:00")
+    assert 'rel="next" href="/blog/second/"' in client.get("/blog/first/").content.decode()
+    third.unpublish()
+    assert 'rel="next"' not in client.get("/blog/second/").content.decode()
+
+
 def test_reserved_slugs_are_refused(blog_index):
     from django.core.exceptions import ValidationError
 
