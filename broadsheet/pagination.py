@@ -50,8 +50,8 @@ class ListingPaginator(Paginator):
 
     @cached_property
     def keys(self):
-        items = self.object_list
-        return cached_for_query("listing-keys", items, lambda: list(items.values_list("pk", flat=True)))
+        keys = self.object_list.values_list("pk", flat=True)  # no annotations: cheaper to compile as a key
+        return cached_for_query("listing-keys", keys, lambda: list(keys))
 
     @cached_property
     def count(self):

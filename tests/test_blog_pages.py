@@ -1,9 +1,11 @@
 """What a reader sees on the home page, the blog index, tag and archive pages."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 
 from .factories import make_author, make_post
 
@@ -92,6 +94,21 @@ def test_tag_page_lists_only_tagged_posts(client, blog_index):
     assert "Posts labelled “Transit”" in html
     assert "About transit" in html
     assert "About housing" not in html
+
+
+def test_label_links_on_cards_and_posts_lead_to_their_tag_pages(client, blog_index):
+    from taggit.models import Tag
+
+    post = make_post(blog_index, "Market day", slug="market-day", tags=["Économie locale", "Transit"])
+    tags = {tag.name: tag for tag in Tag.objects.all()}
+    for page_url in ("/", "/blog/", "/blog/market-day/", "/search/?q=market"):
+        html = client.get(page_url).content.decode()
+        for name, tag in tags.items():
+            expected = blog_index.url + blog_index.reverse_subpage("tag_view", args=[tag.slug])
+            link = re.search(rf'<a class="tag" rel="tag" href="([^"]+)">{name}</a>', html)
+            assert link, f"{name} not linked on {page_url}"
+            assert link.group(1) == iri_to_uri(expected)
+            assert post.title in client.get(link.group(1)).content.decode()
 
 
 def test_unknown_tag_is_a_404_in_the_site_design(client, blog_index):

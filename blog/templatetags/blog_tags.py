@@ -1,5 +1,6 @@
 import json
 from datetime import date
+from urllib.parse import quote
 
 from django import template
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 
 from blog.sidebar import get_sidebar
@@ -34,6 +36,25 @@ def blog_sidebar(context, blog_index):
         )
         cache.set(key, html, settings.BLOG_SIDEBAR_CACHE_SECONDS)
     return html
+
+
+@register.simple_tag(takes_context=True)
+def tag_url(context, blog_index, slug):
+    """The address of `blog_index`'s page for the label `slug`.
+
+    The same as `{% routablepageurl blog_index "tag_view" slug %}`, which costs a page URL and a
+    reverse() per label: a listing shows dozens of labels, so the blog's tag address is worked
+    out once per request and each label's slug appended to it.
+    """
+    request = context.get("request")
+    prefixes = getattr(request, "_tag_url_prefixes", {}) if request is not None else {}
+    prefix = prefixes.get(blog_index.pk)
+    if prefix is None:
+        # reverse_subpage("tag_view", ["-"]) is "tag/-/": the part before the slug is the same for every tag.
+        prefix = blog_index.get_url(request) + blog_index.reverse_subpage("tag_view", args=["-"])[:-2]
+        if request is not None:
+            request._tag_url_prefixes = {**prefixes, blog_index.pk: prefix}
+    return f"{prefix}{quote(slug, safe=RFC3986_SUBDELIMS + '~:@')}/"
 
 
 @register.simple_tag
