@@ -25,6 +25,8 @@ from wagtail.models import Page, Site
 
 from blog.privacy import public_q
 
+from .pagination import cached_for_query
+
 SECTION = "pages"
 
 
@@ -75,19 +77,25 @@ class PageSitemap(Sitemap):
         return max(dates) if dates and None not in dates else None
 
     def pages(self):
-        """(page number, latest publication on it) for each sitemap page, in one query."""
+        """(page number, latest publication on it) for each sitemap page: one query per content version."""
         numbered = (
             self.items()
             .annotate(number=Window(RowNumber(), order_by=F("path").asc()))
             .values("number", "modified")
         )
-        sql, params = numbered.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT (number - 1) / %s + 1, MAX(modified) FROM ({sql}) AS numbered GROUP BY 1 ORDER BY 1",
-                [self.limit, *params],
-            )
-            return cursor.fetchall()
+
+        def count_pages():
+            sql, params = numbered.query.sql_with_params()
+            with connection.cursor() as cursor:
+                grouped = (
+                    f"SELECT (number - 1) / %s + 1, MAX(modified) FROM ({sql}) AS numbered "
+                    "GROUP BY 1 ORDER BY 1"
+                )
+                cursor.execute(grouped, [self.limit, *params])
+                return cursor.fetchall()
+
+        # Numbering every page of the site is the costly part; it changes only with publishing.
+        return cached_for_query(f"sitemap-pages-{self.limit}", numbered, count_pages)
 
 
 def page_path(relative_url_path):

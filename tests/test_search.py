@@ -333,3 +333,30 @@ def test_renamed_author_and_label_are_found_by_their_new_names(client, river_pos
     tag.name = "Orchards and kitchens"
     tag.save()
     assert titles(search(client, q="kitchens")) == ["Orchard harvest"]
+
+
+def test_search_uses_the_text_index_and_the_id_index_not_a_scan(client, river_posts):
+    """The search's conditions match the indexes, so PostgreSQL can use them.
+
+    On a few rows any plan is cheap; pricing sequential scans out (as a big table does) shows
+    which indexes the conditions can use.
+    """
+    from django.db import connection
+
+    from blog.models import BlogPostPage
+
+    def plan(sql, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    results = BlogPostPage.objects.live().search("alliance")
+    search_plan = plan(*results[:10].get_queryset().query.sql_with_params())
+    assert "blog_post_id_as_text" in search_plan
+    assert "Seq Scan" not in search_plan
+    # The backend's match condition, on the index table alone: the GIN index answers it.
+    match_plan = plan(
+        "SELECT id FROM wagtailsearch_indexentry WHERE (title || body) @@ to_tsquery('english', 'alliance')"
+    )
+    assert "search_indexentry_title_body_gin" in match_plan
