@@ -13,23 +13,28 @@ from django.utils.functional import cached_property
 from . import freshness
 
 
-def cached_for_query(name, queryset, compute):
-    """`compute()`, kept until the site's content next changes, under `name` and the SQL of `queryset`.
+def cached_per_version(key, compute):
+    """`compute()`, kept under `key` until the site's content next changes (the freshness token).
 
-    For figures derived from a query (how many rows match, label counts) that the same query
-    always gives again while no post is published, unpublished, moved or commented on.
+    For figures derived from the content (how many posts match, label counts) that the same
+    question always answers again while no post is published, unpublished, moved or commented on.
     """
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    full_key = f"{freshness.current()}:{digest}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, settings.LISTING_COUNT_CACHE_SECONDS)
+    return value
+
+
+def cached_for_query(name, queryset, compute):
+    """`compute()`, kept per content version under `name` and the SQL of `queryset`."""
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing, such as an unknown label
         sql, params = "nothing", ()
-    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
-    key = f"{name}:{freshness.current()}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, settings.LISTING_COUNT_CACHE_SECONDS)
-    return value
+    return cached_per_version((name, sql, params), compute)
 
 
 class ListingPaginator(Paginator):

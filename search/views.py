@@ -13,7 +13,7 @@ from taggit.models import Tag
 
 from blog.models import BlogIndexPage, BlogPostPage, posts_as_cards
 from blog.privacy import public_q
-from broadsheet.pagination import cached_for_query, paginate
+from broadsheet.pagination import cached_per_version, paginate
 from broadsheet.routing import remembered
 
 from .query import SearchRequest
@@ -65,11 +65,13 @@ def search(request):
         matched_ids = None
     elif search_query is not None:
         matched = matching_posts(posts, search_query)
-        match_count = cached_for_query("search-count", matched, matched.count)
+        # The cleaned parameters decide every figure below; keying by them spares compiling SQL.
+        asked = search.params()
+        match_count = cached_per_version(("search-count", asked), matched.count)
         if match_count > RANK_WINDOW:
             # Only the newest matches are ranked (see RANK_WINDOW); the rest are counted, not listed.
             newest = matched.order_by("-date", "-pk").values_list("pk", flat=True)[:RANK_WINDOW]
-            window = cached_for_query("search-window", newest, lambda: list(newest))
+            window = cached_per_version(("search-window", asked, RANK_WINDOW), lambda: list(newest))
             results = posts.filter(pk__in=window).search(search_query)
             context["ranked_newest"] = RANK_WINDOW
         else:
@@ -114,18 +116,20 @@ def published_posts():
 
 
 def tag_facets(matched_ids, search):
-    """The labels of the matched posts with how many carry each: one aggregate query, kept per version."""
-    facets = (
-        Tag.objects.filter(blog_blogposttag_items__content_object__in=matched_ids)
-        .exclude(slug__in=search.tag_slugs)
-        .annotate(count=Count("blog_blogposttag_items"))
-        .order_by("-count", "name")
-        .values("name", "slug", "count")[:FACET_LIMIT]
-    )
-    return [
-        {**facet, "url": "?" + search.params([*search.tag_slugs, facet["slug"]])}
-        for facet in cached_for_query("search-facets", facets, lambda: list(facets))
-    ]
+    """The labels of the matched posts with how many carry each, and the link that narrows to
+    each: one aggregate query, kept per content version and search."""
+
+    def facets():
+        rows = (
+            Tag.objects.filter(blog_blogposttag_items__content_object__in=matched_ids)
+            .exclude(slug__in=search.tag_slugs)
+            .annotate(count=Count("blog_blogposttag_items"))
+            .order_by("-count", "name")
+            .values("name", "slug", "count")[:FACET_LIMIT]
+        )
+        return [{**row, "url": "?" + search.params([*search.tag_slugs, row["slug"]])} for row in rows]
+
+    return cached_per_version(("search-facets", search.params()), facets)
 
 
 def add_snippets(posts, results):
