@@ -43,12 +43,10 @@ def comment_settings(site):
     from .models import CommentSettings
 
     site_id = site.pk if isinstance(site, Site) else site
-    key = f"comment-settings:{site_id}:{freshness.current()}"
-    found = cache.get(key)
-    if found is None:
-        found = CommentSettings.objects.filter(site_id=site_id).first() or CommentSettings(site_id=site_id)
-        cache.set(key, found, None)
-    return found
+    return freshness.cached(
+        ("comment-settings", site_id),
+        lambda: CommentSettings.objects.filter(site_id=site_id).first() or CommentSettings(site_id=site_id),
+    )
 
 
 def post_content_type():

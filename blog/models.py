@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Value
@@ -292,12 +291,11 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     def cached_neighbours(self, request):
         """`neighbours`, kept until the site's content next changes (only publishing moves them)."""
         host = request.get_host() if request else ""
-        key = f"post-neighbours:{self.pk}:{host}:{freshness.current()}"
-        found = cache.get(key)
-        if found is None:
-            found = self.neighbours(request)
-            cache.set(key, found, settings.BLOG_SIDEBAR_CACHE_SECONDS)
-        return found
+        return freshness.cached(
+            ("post-neighbours", self.pk, host),
+            lambda: self.neighbours(request),
+            settings.BLOG_SIDEBAR_CACHE_SECONDS,
+        )
 
     def neighbours(self, request=None):
         """The posts just before and just after this one in the same blog: {"previous", "next"}.

@@ -6,7 +6,6 @@ paths are cached under the site's freshness token, which changes whenever one is
 or removed, or a page moves.
 """
 
-from django.core.cache import cache
 from django.db.models import Q
 from wagtail.models import PageViewRestriction
 
@@ -15,12 +14,9 @@ from broadsheet import freshness
 
 def restricted_paths():
     """Tree paths of the pages that carry a view restriction (their descendants are private too)."""
-    key = f"restricted-paths:{freshness.current()}"
-    paths = cache.get(key)
-    if paths is None:
-        paths = list(PageViewRestriction.objects.values_list("page__path", flat=True))
-        cache.set(key, paths, None)
-    return paths
+    return freshness.cached(
+        "restricted-paths", lambda: list(PageViewRestriction.objects.values_list("page__path", flat=True))
+    )
 
 
 def public_q():

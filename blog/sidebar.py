@@ -4,7 +4,6 @@ from collections import OrderedDict
 from datetime import date
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
@@ -20,12 +19,11 @@ def clear_sidebar_cache():
 
 def get_sidebar(blog_index):
     """Archive years and months and the tags of `blog_index`'s live posts, with their counts."""
-    key = f"blog-sidebar:{blog_index.pk}:{date.today().isoformat()}:{freshness.current()}"
-    sidebar = cache.get(key)
-    if sidebar is None:
-        sidebar = build_sidebar(blog_index)
-        cache.set(key, sidebar, settings.BLOG_SIDEBAR_CACHE_SECONDS)
-    return sidebar
+    return freshness.cached(
+        ("blog-sidebar", blog_index.pk, date.today()),
+        lambda: build_sidebar(blog_index),
+        settings.BLOG_SIDEBAR_CACHE_SECONDS,
+    )
 
 
 def build_sidebar(blog_index):

@@ -6,6 +6,7 @@ cache when one is configured (Redis), otherwise in a small file whose inode and 
 every bump (one `stat` per request, no database query).
 """
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -41,6 +42,24 @@ def current():
         cache.add(CACHE_KEY, token, None)
         token = cache.get(CACHE_KEY, token)
     return token
+
+
+def cached(key, compute, timeout=None):
+    """`compute()`, kept in the cache under `key` until the token next changes.
+
+    For whatever is derived from what readers see (a sidebar, a listing's order, match counts):
+    the same question gets the same answer until something is published, unpublished, moved,
+    renamed or commented on. `key` is any value with a stable repr; `timeout` (seconds, None for
+    no limit) bounds how long an answer may be kept even while nothing changes. `compute()` must
+    not return None.
+    """
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    full_key = f"fresh:{current()}:{digest}"
+    value = cache.get(full_key)
+    if value is None:
+        value = compute()
+        cache.set(full_key, value, timeout)
+    return value
 
 
 def bump():

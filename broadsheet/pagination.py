@@ -1,9 +1,6 @@
 """Pagination that treats every odd `?page=` the same way on every listing, and stays fast deep down."""
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -13,28 +10,13 @@ from django.utils.functional import cached_property
 from . import freshness
 
 
-def cached_per_version(key, compute):
-    """`compute()`, kept under `key` until the site's content next changes (the freshness token).
-
-    For figures derived from the content (how many posts match, label counts) that the same
-    question always answers again while no post is published, unpublished, moved or commented on.
-    """
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
-    full_key = f"{freshness.current()}:{digest}"
-    value = cache.get(full_key)
-    if value is None:
-        value = compute()
-        cache.set(full_key, value, settings.LISTING_COUNT_CACHE_SECONDS)
-    return value
-
-
 def cached_for_query(name, queryset, compute):
-    """`compute()`, kept per content version under `name` and the SQL of `queryset`."""
+    """`compute()`, kept per content version (freshness.cached) under `name` and the SQL of `queryset`."""
     try:
         sql, params = queryset.query.sql_with_params()
     except EmptyResultSet:  # a filter that can match nothing, such as an unknown label
         sql, params = "nothing", ()
-    return cached_per_version((name, sql, params), compute)
+    return freshness.cached((name, sql, params), compute, settings.LISTING_COUNT_CACHE_SECONDS)
 
 
 class ListingPaginator(Paginator):

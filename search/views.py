@@ -13,7 +13,8 @@ from taggit.models import Tag
 
 from blog.models import BlogIndexPage, BlogPostPage, posts_as_cards
 from blog.privacy import public_q
-from broadsheet.pagination import cached_per_version, paginate
+from broadsheet import freshness
+from broadsheet.pagination import paginate
 from broadsheet.routing import remembered
 
 from .query import SearchRequest
@@ -25,6 +26,7 @@ FACET_LIMIT = 30
 # many are ranked and listed (the page says so), and all of them are counted and narrowable.
 # Which posts those are is kept per content version, like the counts; ranking them is not.
 RANK_WINDOW = 200
+COUNTS_SECONDS = settings.LISTING_COUNT_CACHE_SECONDS
 
 # ts_headline marks matches with these private-use characters; the snippet is escaped first and
 # only then are they turned into <mark> elements, so nothing from a post reaches the page unescaped.
@@ -67,11 +69,13 @@ def search(request):
         matched = matching_posts(posts, search_query)
         # The cleaned parameters decide every figure below; keying by them spares compiling SQL.
         asked = search.params()
-        match_count = cached_per_version(("search-count", asked), matched.count)
+        match_count = freshness.cached(("search-count", asked), matched.count, COUNTS_SECONDS)
         if match_count > RANK_WINDOW:
             # Only the newest matches are ranked (see RANK_WINDOW); the rest are counted, not listed.
             newest = matched.order_by("-date", "-pk").values_list("pk", flat=True)[:RANK_WINDOW]
-            window = cached_per_version(("search-window", asked, RANK_WINDOW), lambda: list(newest))
+            window = freshness.cached(
+                ("search-window", asked, RANK_WINDOW), lambda: list(newest), COUNTS_SECONDS
+            )
             results = posts.filter(pk__in=window).search(search_query)
             context["ranked_newest"] = RANK_WINDOW
         else:
@@ -129,7 +133,7 @@ def tag_facets(matched_ids, search):
         )
         return [{**row, "url": "?" + search.params([*search.tag_slugs, row["slug"]])} for row in rows]
 
-    return cached_per_version(("search-facets", search.params()), facets)
+    return freshness.cached(("search-facets", search.params()), facets, COUNTS_SECONDS)
 
 
 def add_snippets(posts, results):

@@ -4,7 +4,6 @@ from urllib.parse import quote
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
@@ -27,15 +26,14 @@ def blog_sidebar(context, blog_index):
     """
     request = context.get("request")
     host = request.get_host() if request else ""
-    key = f"blog-sidebar-html:{blog_index.pk}:{host}:{date.today().isoformat()}:{freshness.current()}"
-    html = cache.get(key)
-    if html is None:
-        html = render_to_string(
+    return freshness.cached(
+        ("blog-sidebar-html", blog_index.pk, host, date.today()),
+        lambda: render_to_string(
             "includes/sidebar.html",
             {"blog_index": blog_index, "sidebar": get_sidebar(blog_index), "request": request},
-        )
-        cache.set(key, html, settings.BLOG_SIDEBAR_CACHE_SECONDS)
-    return html
+        ),
+        settings.BLOG_SIDEBAR_CACHE_SECONDS,
+    )
 
 
 @register.simple_tag(takes_context=True)
