@@ -298,18 +298,13 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         )
 
     def neighbours(self, request=None):
-        """The posts just before and just after this one in the same blog: {"previous", "next"}.
-
-        Each is None or a {"title", "url"} dict, read in one query of plain values: the links
-        need no more, and siblings' URLs differ from this post's only in their last segment.
-        """
+        """The posts just before and just after this one in the same blog: {"previous", "next"},
+        each None or a {"title", "url"} dict (it is cached, so plain values), in one query."""
         siblings = (
-            BlogPostPage.objects.filter(
-                path__startswith=self.path[: -self.steplen], depth=self.depth, live=True
-            )
+            BlogPostPage.objects.live()
             .filter(public_q())
-            .exclude(pk=self.pk)
-            .values("pk", "date", "title", "url_path")
+            .sibling_of(self, inclusive=False)
+            .defer_streamfields()
         )
         # The bare date bound lets PostgreSQL start its index scan at this post's date; the rest
         # breaks ties between posts of the same date.
@@ -320,20 +315,10 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
             .order_by("-date", "-pk")[:1]
             .union(siblings.filter(later).order_by("date", "pk")[:1], all=True)
         )
-        # Siblings' url_paths differ from this post's only after the blog's own url_path, and so
-        # do their URLs: swap that tail in this post's URL.
-        parent_path = self.url_path[: self.url_path.rstrip("/").rfind("/") + 1]
-        own_tail = self.url_path[len(parent_path) :]
-        own_url = self.get_url(request) or ""
-        base = own_url[: -len(own_tail)] if own_url.endswith(own_tail) else None
         found = {"previous": None, "next": None}
-        for row in rows:
-            if base is not None and row["url_path"].startswith(parent_path):
-                url = base + row["url_path"][len(parent_path) :]
-            else:  # an unusual URL layout: ask Wagtail
-                url = BlogPostPage.objects.get(pk=row["pk"]).get_url(request)
-            side = "previous" if (row["date"], row["pk"]) < (self.date, self.pk) else "next"
-            found[side] = {"title": row["title"], "url": url}
+        for post in rows:
+            side = "previous" if (post.date, post.pk) < (self.date, self.pk) else "next"
+            found[side] = {"title": post.title, "url": post.get_url(request)}
         return found
 
     def get_meta_description(self):
