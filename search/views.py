@@ -66,7 +66,9 @@ def search(request):
         results = BlogPostPage.objects.none()
         matched_ids = None
     elif search_query is not None:
-        matched = matching_posts(posts, search_query)
+        results = posts.search(search_query)
+        tsquery, config = parsed_query(results)
+        matched = matching_posts(posts, tsquery)
         # The cleaned parameters decide every figure below; keying by them spares compiling SQL.
         asked = search.params()
         match_count = freshness.cached(("search-count", asked), matched.count, COUNTS_SECONDS)
@@ -78,8 +80,6 @@ def search(request):
             )
             results = posts.filter(pk__in=window).search(search_query)
             context["ranked_newest"] = RANK_WINDOW
-        else:
-            results = posts.search(search_query)
         matched_ids = matched.values("pk")
     else:
         results = posts.order_by("-date", "-pk")
@@ -88,7 +88,7 @@ def search(request):
     listed = None if match_count is None else min(match_count, RANK_WINDOW)
     page = paginate(request, results, settings.BLOG_POSTS_PER_PAGE, count=listed)
     if search_query is not None and matched_ids is not None:
-        page.object_list = add_snippets(page.object_list, results)
+        page.object_list = add_snippets(page.object_list, tsquery, config)
     context.update(
         results=page,
         match_count=page.paginator.count if match_count is None else match_count,
@@ -99,15 +99,19 @@ def search(request):
     return TemplateResponse(request, "search/search.html", context)
 
 
-def matching_posts(posts, search_query):
-    """`posts` whose search index entry matches `search_query`, as a plain queryset (no ranking).
+def parsed_query(results):
+    """The tsquery and text search configuration Wagtail's database backend built for `results`."""
+    compiler = results.query_compiler
+    config = compiler.get_config(results.backend)
+    return compiler.build_tsquery(compiler.query, config=config), config
+
+
+def matching_posts(posts, tsquery):
+    """`posts` whose search index entry matches `tsquery`, as a plain queryset (no ranking).
 
     The same condition Wagtail's database backend applies (title and body vectors, its tsquery),
     so it uses the same GIN index; counting and narrowing by label need no ranking.
     """
-    results = posts.search(search_query)
-    compiler = results.query_compiler
-    tsquery = compiler.build_tsquery(compiler.query, config=compiler.get_config(results.backend))
     vector = CombinedExpression(
         F("index_entries__title"), "||", F("index_entries__body"), output_field=SearchVectorField()
     )
@@ -136,16 +140,14 @@ def tag_facets(matched_ids, search):
     return freshness.cached(("search-facets", search.params()), facets, COUNTS_SECONDS)
 
 
-def add_snippets(posts, results):
+def add_snippets(posts, tsquery, config):
     """Give each post of this page a `search_snippet`: its text around the matches, terms marked."""
     posts = list(posts)
     if not posts:
         return posts
-    compiler = results.query_compiler
-    config = compiler.get_config(results.backend)
     headline = SearchHeadline(
         "index_entries__body_text",
-        compiler.build_tsquery(compiler.query, config=config),
+        tsquery,
         config=config,
         start_sel=MARK_START,
         stop_sel=MARK_END,
