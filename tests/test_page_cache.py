@@ -39,6 +39,28 @@ def test_publishing_and_unpublishing_show_at_once(client, blog_index):
     assert client.get("/blog/second-post/").status_code == 404
 
 
+def test_renaming_an_author_or_a_label_shows_at_once(client, blog_index):
+    from taggit.models import Tag
+
+    from .factories import make_author
+
+    author = make_author("Ilse Varga")
+    make_post(blog_index, "Harbour levy", slug="harbour-levy", tags=["Budget"], authors=[author])
+    for url in ("/blog/", "/blog/harbour-levy/"):
+        html = client.get(url).content.decode()
+        assert "Ilse Varga" in html and ">Budget<" in html
+    author.name = "Ilse Varga-Moss"
+    author.save()
+    tag = Tag.objects.get(name="Budget")
+    tag.name = "Public budget"
+    tag.save()
+    for url in ("/blog/", "/blog/harbour-levy/"):
+        response = client.get(url)
+        html = response.content.decode()
+        assert response["X-Page-Cache"] == "miss", url
+        assert "Ilse Varga-Moss" in html and ">Public budget<" in html
+
+
 def test_editing_a_post_shows_the_new_text_at_once(client, blog_index):
     post = make_post(blog_index, "Draft title", slug="levy")
     assert "Draft title" in client.get("/blog/levy/").content.decode()
