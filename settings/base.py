@@ -153,6 +153,8 @@ WAGTAILSEARCH_BACKENDS = {
 }
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_DATE_FORMAT = "%Y-%m-%d"
+# Uploaded and imported images with more pixels than this are refused (Wagtail's own default).
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = int(os.environ.get("WAGTAILIMAGES_MAX_IMAGE_PIXELS", 128_000_000))
 WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 
 # A blog spells its labels as it likes ("ISIS"), but "isis" is the same label.

@@ -1,6 +1,7 @@
 """make backup / make restore: the database and the media folder, there and back."""
 
 import tarfile
+from io import BytesIO
 
 import pytest
 from django.core.management import call_command
@@ -54,3 +55,38 @@ def test_restore_refuses_a_file_that_is_not_a_backup(db, blog_index, tmp_path):
     with pytest.raises(CommandError, match="is not a readable .tar.gz archive"):
         call_command("restore", str(tmp_path / "garbage.tar.gz"), interactive=False)
     assert BlogPostPage.objects.filter(title="Still here").exists()
+
+
+def add_bytes(tar, name, data=b"", **fields):
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    for field, value in fields.items():
+        setattr(info, field, value)
+    tar.addfile(info, BytesIO(data))
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        {"name": "../outside.txt"},
+        {"name": "/etc/broadsheet.txt"},
+        {"name": "media/documents/link", "type": tarfile.SYMTYPE, "linkname": "../../database.dump"},
+        {"name": "media/documents/hard", "type": tarfile.LNKTYPE, "linkname": "database.dump"},
+        {"name": "media/null", "type": tarfile.CHRTYPE, "devmajor": 1, "devminor": 3},
+        {"name": "media/pipe", "type": tarfile.FIFOTYPE},
+    ],
+    ids=["parent", "absolute", "symlink", "hardlink", "device", "fifo"],
+)
+def test_restore_takes_only_plain_files_with_relative_names(db, blog_index, media_root, tmp_path, member):
+    make_post(blog_index, "Still here")
+    (media_root / "documents" / "minutes.txt").write_text("Kept.")
+    archive = tmp_path / "crafted.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        add_bytes(tar, "database.dump", b"PGDMP")
+        add_bytes(tar, **member)
+
+    with pytest.raises(CommandError, match="not a plain file or folder with a relative name"):
+        call_command("restore", str(archive), interactive=False)
+    assert BlogPostPage.objects.filter(title="Still here").exists()
+    assert (media_root / "documents" / "minutes.txt").read_text() == "Kept."
+    assert not (tmp_path / "outside.txt").exists()

@@ -396,19 +396,38 @@ def test_synthetic_export_imports_with_its_posts_and_comments(
     assert XtdComment.objects.filter(level=1).count() == 40
 
 
+def wide_png(width, height):
+    buffer = BytesIO()
+    PILImage.new("1", (width, height)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def image_server():
-    """A local web server standing in for Blogger's image host."""
-    png = image_bytes("PNG")
+    """A local web server standing in for Blogger's image host: ferry.png is a small image,
+    huge.png has too many pixels, big.png is over 25 MB (sent without a Content-Length), and
+    away.png redirects to ferry.png."""
+    bodies = {"ferry.png": image_bytes("PNG"), "huge.png": wide_png(12_000, 11_000)}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            if self.path.endswith("ferry.png"):
+            name = self.path.rsplit("/", 1)[-1]
+            if name == "away.png":
+                self.send_response(302)
+                self.send_header("Location", self.path.replace("away.png", "ferry.png"))
+                self.end_headers()
+            elif name == "big.png":
                 self.send_response(200)
                 self.send_header("Content-Type", "image/png")
-                self.send_header("Content-Length", str(len(png)))
                 self.end_headers()
-                self.wfile.write(png)
+                for _ in range(26):
+                    self.wfile.write(b"\0" * 1024 * 1024)
+            elif name in bodies:
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(bodies[name])))
+                self.end_headers()
+                self.wfile.write(bodies[name])
             else:
                 self.send_error(404)
 
@@ -423,14 +442,59 @@ def image_server():
     server.server_close()
 
 
-def test_fetch_images_downloads_images_that_are_not_beside_the_export(blog_index, tmp_path, image_server):
+def export_with_image_at(tmp_path, url):
+    """The Takeout fixture with its one image (ferry.png) at `url` (its sizes in folders below)."""
+    folder, name = url.rsplit("/", 1)
     feed = tmp_path / "feed.atom"
     text = (FIXTURES / "feed.atom").read_text()
-    feed.write_text(text.replace("https://blogger.googleusercontent.com/img/b/xyz", f"{image_server}/img"))
-    summary = run(feed, "--fetch-images")
+    text = text.replace("https://blogger.googleusercontent.com/img/b/xyz", folder)
+    feed.write_text(text.replace("/ferry.png", f"/{name}"))
+    return feed
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "{server}/img/ferry.png",
+        "{localhost}/img/ferry.png",
+        "http://169.254.169.254/latest/meta-data/ferry.png",
+        "http://10.1.2.3/ferry.png",
+        "http://[::1]/ferry.png",
+    ],
+    ids=["loopback", "localhost", "metadata", "private", "ipv6-loopback"],
+)
+def test_fetch_images_refuses_the_machine_itself_and_private_networks(
+    blog_index, tmp_path, image_server, address
+):
+    url = address.format(server=image_server, localhost=image_server.replace("127.0.0.1", "localhost"))
+    summary = run(export_with_image_at(tmp_path, url), "--fetch-images")
+    assert "is a private or local address" in summary
+    assert not Image.objects.exists()
+    post = BlogPostPage.objects.get(slug="ferry-timetable")
+    assert any(block.block_type == "external_image" for block in post.body)  # kept at its address
+
+
+@pytest.mark.parametrize(
+    "name, warning",
+    [
+        ("big.png", "not downloaded (larger than 25 MB)"),
+        ("huge.png", "12000x11000 has more than 128,000,000 pixels"),
+    ],
+)
+def test_fetch_images_caps_size_and_pixels(blog_index, tmp_path, image_server, name, warning):
+    feed = export_with_image_at(tmp_path, f"{image_server}/img/{name}")
+    summary = run(feed, "--fetch-images", "--allow-private-hosts")
+    assert warning in summary
+    assert not Image.objects.exists()
+
+
+def test_fetch_images_downloads_images_that_are_not_beside_the_export(blog_index, tmp_path, image_server):
+    feed = export_with_image_at(tmp_path, f"{image_server}/img/away.png")
+    # The test's image host is on this machine, so it needs the opt-in a private network would.
+    summary = run(feed, "--fetch-images", "--allow-private-hosts")
     post = BlogPostPage.objects.get(slug="ferry-timetable")
     block = next(block for block in post.body if block.block_type == "image")
-    assert block.value["image"].title == "ferry.png" and block.value["image"].width == 40
+    assert block.value["image"].title == "away.png" and block.value["image"].width == 40
     assert figure(summary, "images imported") == "1"
 
 

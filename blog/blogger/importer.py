@@ -7,7 +7,6 @@ from html import escape
 from io import BytesIO
 from urllib.parse import quote, unquote, urlsplit
 
-import requests
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
@@ -29,12 +28,12 @@ from blog.bulk import BATCH, bulk_create_inherited, index_references, thread_com
 from blog.frontend_cache import post_urls
 from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage, BlogPostTag
 from broadsheet import freshness
+from broadsheet.downloads import DownloadRefused, download
 
 from .feed import AmbiguousImage, CountingReader, ExportSource, FeedInfo, read_entries
 from .html import BodyConverter, comment_text
 
 BLOGSPOT_HOST = re.compile(r"(^|\.)blogspot\.[a-z.]+$")
-MAX_IMAGE_BYTES = 25 * 1024 * 1024
 LINK_PLACEHOLDER = re.compile(r'<a linktype="page" id="blogger:([^"]+)">')
 
 
@@ -73,11 +72,22 @@ class Report:
 class BloggerImporter:
     """Imports one export file into `blog_index`. Call `run()`; it returns a Report."""
 
-    def __init__(self, path, blog_index, *, dry_run=False, old_hosts=(), fetch_images=False, progress=None):
+    def __init__(
+        self,
+        path,
+        blog_index,
+        *,
+        dry_run=False,
+        old_hosts=(),
+        fetch_images=False,
+        allow_private_hosts=False,
+        progress=None,
+    ):
         self.path = path
         self.index = blog_index
         self.dry_run = dry_run
         self.fetch_images = fetch_images
+        self.allow_private_hosts = allow_private_hosts
         self.old_hosts = {host.lower() for host in old_hosts}
         self.progress = progress or (lambda n: None)
         self.report = Report()
@@ -499,9 +509,17 @@ class BloggerImporter:
         image = Image.objects.filter(file_hash=digest).first()
         if image is None:
             try:
-                PILImage.open(BytesIO(data)).verify()
+                opened = PILImage.open(BytesIO(data))
+                opened.verify()
             except Exception as error:  # noqa: BLE001 - Pillow raises many kinds for a bad file
                 self.report.warnings.append(f"image {name}: not a readable image ({error}); kept as it was")
+                return None
+            pixels = opened.width * opened.height
+            if pixels > settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS:
+                self.report.warnings.append(
+                    f"image {name}: {opened.width}x{opened.height} has more than "
+                    f"{settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS:,} pixels; kept at its address"
+                )
                 return None
             image = Image(
                 title=(alt or name)[:255], description=alt[:255], file_hash=digest, file_size=len(data)
@@ -515,15 +533,10 @@ class BloggerImporter:
 
     def download(self, url):
         try:
-            headers = {"User-Agent": "Broadsheet importer"}
-            response = requests.get(url, timeout=20, stream=True, headers=headers)
-            response.raise_for_status()
-            if not response.headers.get("Content-Type", "").startswith("image/"):
-                raise ValueError(f"not an image ({response.headers.get('Content-Type', 'no type')})")
-            data = response.raw.read(MAX_IMAGE_BYTES + 1, decode_content=True)
-            if len(data) > MAX_IMAGE_BYTES:
-                raise ValueError("larger than 25 MB")
-        except (requests.RequestException, ValueError) as error:
+            data, content_type = download(url, allow_private_hosts=self.allow_private_hosts)
+            if not content_type.startswith("image/"):
+                raise DownloadRefused(f"not an image ({content_type or 'no type'})")
+        except DownloadRefused as error:
             self.report.warnings.append(f"image {url}: not downloaded ({error}); kept at its address")
             return None
         name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "image"

@@ -38,11 +38,28 @@ class Command(BaseCommand):
             "--fetch-images",
             action="store_true",
             help="Download images that are not beside the export from their old address "
-            "(Blogger keeps serving them while the blog exists).",
+            "(Blogger keeps serving them while the blog exists). Private, loopback and link-local "
+            "addresses are refused, and each download is capped at 25 MB and 60 seconds.",
+        )
+        parser.add_argument(
+            "--allow-private-hosts",
+            action="store_true",
+            help="With --fetch-images, also download from private and local network addresses.",
         )
         parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
 
-    def handle(self, *args, export, blog_index, dry_run, old_host, fetch_images, no_progress, **options):
+    def handle(
+        self,
+        *args,
+        export,
+        blog_index,
+        dry_run,
+        old_host,
+        fetch_images,
+        allow_private_hosts,
+        no_progress,
+        **options,
+    ):
         verbosity = options["verbosity"]
         index = self.find_index(blog_index)
         try:
@@ -57,6 +74,7 @@ class Command(BaseCommand):
                 dry_run=dry_run,
                 old_hosts=old_host,
                 fetch_images=fetch_images,
+                allow_private_hosts=allow_private_hosts,
                 progress=bar.update,
             )
             try:

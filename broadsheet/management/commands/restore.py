@@ -1,13 +1,26 @@
 import shutil
 import tarfile
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from broadsheet.backups import run_pg
+
+
+def is_safe(member):
+    """A backup holds only regular files and folders, named relative to the archive's top."""
+    path = PurePosixPath(member.name)
+    return (
+        (member.isfile() or member.isdir())
+        and member.name == member.name.strip()
+        and not path.is_absolute()
+        and ".." not in path.parts
+        and "\\" not in member.name
+        and all(part.isprintable() for part in path.parts)
+    )
 
 
 class Command(BaseCommand):
@@ -25,11 +38,17 @@ class Command(BaseCommand):
             raise CommandError(f"{archive} does not exist.")
         try:
             with tarfile.open(archive, "r:gz") as tar:
-                names = tar.getnames()
-                if "database.dump" not in names:
+                members = tar.getmembers()
+                if "database.dump" not in {member.name for member in members}:
                     raise CommandError(f"{archive} is not a Broadsheet backup (it has no database.dump).")
+                unsafe = next((member for member in members if not is_safe(member)), None)
+                if unsafe is not None:
+                    raise CommandError(
+                        f"{archive} holds {unsafe.name!r}, which is not a plain file or folder with a "
+                        "relative name; nothing was restored."
+                    )
                 folder = Path(tempfile.mkdtemp(prefix="broadsheet-restore-"))
-                tar.extractall(folder, filter="data")  # refuses absolute paths and links out of the folder
+                tar.extractall(folder, members=members, filter="data")
         except (tarfile.TarError, OSError, EOFError) as error:
             raise CommandError(f"{archive} is not a readable .tar.gz archive ({error}).") from error
         try:
