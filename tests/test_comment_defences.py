@@ -1,9 +1,5 @@
 """Bad input, closed threads, spam defences and unpublished posts: clear 4xx answers, nothing lost."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
-
 import pytest
 from django.contrib.sites.models import Site as DjangoSite
 from django.core import mail
@@ -138,37 +134,6 @@ def test_unpublishing_hides_comments_and_republishing_brings_them_back(client, b
     post.save_revision().publish()
     assert "Kept safe" in client.get(post.url).content.decode()
     assert "1 comment<" in client.get("/blog/").content.decode()
-
-
-class FakeAkismet(BaseHTTPRequestHandler):
-    """Answers comment-check like Akismet: spam when the text mentions pills."""
-
-    seen = []
-
-    def do_POST(self):
-        data = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-        FakeAkismet.seen.append((self.path, data))
-        answer = b"true" if "pills" in data["comment_content"][0] else b"false"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def akismet(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeAkismet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    FakeAkismet.seen = []
-    settings.AKISMET_API_KEY = "test-key"
-    settings.AKISMET_API_URL = f"http://127.0.0.1:{server.server_port}/1.1/"
-    yield FakeAkismet
-    server.shutdown()
-    server.server_close()
 
 
 def test_akismet_spam_goes_to_the_spam_list_and_ham_is_published(client, post, akismet, django_user_model):
