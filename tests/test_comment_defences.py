@@ -223,6 +223,14 @@ def test_anonymous_readers_still_post_without_a_token_from_a_cached_page(post, s
     assert XtdComment.objects.filter(comment="From a cached page").exists()
 
 
+def test_a_logged_in_user_replies_from_the_reply_page_with_its_token(csrf_client, post):
+    top = make_comment(post, "Top")
+    action, fields = read_form(csrf_client.get(top.get_reply_url()).content.decode())
+    assert fields["csrfmiddlewaretoken"] and fields["reply_to"] == str(top.pk)
+    assert csrf_client.post(action, {**fields, "comment": "Agreed"}).status_code == 302
+    assert XtdComment.objects.get(comment="Agreed").parent_id == top.pk
+
+
 # A reply names the comment it answers in the hidden reply_to field; a forged or stale one is
 # refused with a message, and nothing is stored.
 
