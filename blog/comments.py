@@ -29,6 +29,7 @@ from django_comments_xtd.models import XtdComment, max_thread_level_for_content_
 from django_comments_xtd.moderation import XtdCommentModerator
 
 from broadsheet import freshness
+from broadsheet.client import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -173,13 +174,9 @@ def comment_context(post, request):
     }
 
 
-def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def rate_limited(request):
     """Count this comment attempt against the client's address; True when it is over the limit."""
-    key = f"comments:rate:{client_ip(request)}"
+    key = f"comments:rate:{client_ip(request) or 'unknown'}"
     cache.add(key, 0, settings.COMMENTS_RATE_PERIOD)
     try:
         attempts = cache.incr(key)

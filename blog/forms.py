@@ -1,7 +1,12 @@
 """The reader comment form."""
 
+from django import forms
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django_comments_xtd.forms import XtdCommentForm
+from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
+
+RELOAD = "Reload the post and reply again, or write a new comment."
 
 
 class CommentForm(XtdCommentForm):
@@ -27,5 +32,34 @@ class CommentForm(XtdCommentForm):
             "this one has %(show_value)d. Please shorten it."
         )
         fields["followup"].label = "Email me when someone replies on this post"
+        fields["reply_to"].error_messages.update(
+            required=f"This form does not say which comment it answers. {RELOAD}",
+            invalid=f"This form does not say which comment it answers. {RELOAD}",
+        )
         for field in ("name", "email", "url", "comment"):
             fields[field].widget.attrs.pop("class", None)
+
+    def clean_reply_to(self):
+        """0 (a new comment), or a comment readers can see on this post that may still be answered."""
+        reply_to = self.cleaned_data["reply_to"]
+        if reply_to == 0:
+            return 0
+        content_type = ContentType.objects.get_for_model(self.target_object)
+        parent = XtdComment.norel_objects.filter(
+            pk=reply_to,
+            content_type=content_type,
+            object_pk=str(self.target_object.pk),
+            site_id=settings.SITE_ID,
+            is_public=True,
+            is_removed=False,
+        ).first()
+        if parent is None:
+            raise forms.ValidationError(
+                f"The comment you are replying to is not shown on this post. {RELOAD}"
+            )
+        if parent.level >= max_thread_level_for_content_type(content_type):
+            raise forms.ValidationError(
+                "The comment you are replying to is nested as deep as conversations go here; "
+                "reply to one higher up, or write a new comment."
+            )
+        return reply_to

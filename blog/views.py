@@ -1,13 +1,21 @@
 """Views that are not pages: posting a comment."""
 
-from django.http import HttpResponseBadRequest
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_comments.views.comments import post_comment as package_post_comment
+from django_comments_xtd.models import MaxThreadLevelExceededException, XtdComment
+from wagtail.models import Page
 
-from .comments import rate_limited
+from broadsheet.client import client_ip
+
+from .comments import post_content_type, rate_limited
 from .models import BlogPostPage
 from .privacy import public_q
 
@@ -18,20 +26,45 @@ def refuse(request, status, message, post=None):
     )
 
 
+def readable_post(pk):
+    """The live, public post with this id, or None: the only posts a reader's lookup may reach."""
+    if not str(pk).isdigit():
+        return None
+    return BlogPostPage.objects.live().filter(public_q()).filter(pk=pk).first()
+
+
+def post_of(comment):
+    """The readable post a comment belongs to, or None."""
+    if comment is None or comment.content_type_id != post_content_type().pk:
+        return None
+    return readable_post(comment.object_pk)
+
+
+def csrf_failed(request):
+    """Run Django's CSRF check on this request; True when it fails (the failure is logged)."""
+    return CsrfViewMiddleware(lambda request: None).process_view(request, None, (), {}) is not None
+
+
 # Post pages are served to anonymous readers from the page cache, which cannot carry a
-# per-reader CSRF token. The form is still signed (django-comments' security hash over the post
-# and a timestamp, valid two hours) and guarded by the honeypot and the rate limit; a forged
-# cross-site post could do no more than a reader can, as commenting needs no login.
+# per-reader CSRF token. For them the form is still signed (django-comments' security hash over
+# the post and a timestamp) and guarded by the honeypot and the rate limit; a forged cross-site
+# post could do no more than a reader can, as commenting needs no login. A logged-in user's
+# comment carries their name and skips moderation when they are a moderator, so it must carry a
+# CSRF token: their pages are never served from the cache and the form holds one.
 @csrf_exempt
 @require_POST
 def post_comment(request):
     """django-contrib-comments' view, with reasons a reader can read when a comment is refused."""
+    if request.user.is_authenticated and csrf_failed(request):
+        return refuse(
+            request,
+            403,
+            "Your comment was not sent with this site's security token (it expires when you log "
+            "out or in). Reload the post and send your comment again.",
+        )
     if request.POST.get("content_type") != "blog.blogpostpage":
         return refuse(request, 400, "This form does not belong to a post.")
-    object_pk = request.POST.get("object_pk", "")
-    post = None
-    if object_pk.isdigit():
-        post = BlogPostPage.objects.live().filter(public_q()).filter(pk=object_pk).first()
+    post = readable_post(request.POST.get("object_pk", ""))
     if post is None:
         return refuse(request, 404, "The post you are answering does not exist or is no longer published.")
     if post.comments_closed(request):
@@ -40,9 +73,25 @@ def post_comment(request):
         return refuse(
             request, 429, "You have posted several comments in a short time; please wait a while.", post
         )
-    # django-comments' own view is csrf_protect-ed too; tell it this post is exempt (see above).
-    request._dont_enforce_csrf_checks = True
-    response = package_post_comment(request)
+    # django-comments stores REMOTE_ADDR as the comment's ip_address; behind a proxy that is the
+    # proxy. From here on, in this view only, it is the reader's address.
+    request.META["REMOTE_ADDR"] = client_ip(request)
+    if not request.user.is_authenticated:
+        # django-comments' own view is csrf_protect-ed too; tell it this post is exempt (see above).
+        request._dont_enforce_csrf_checks = True
+    try:
+        # xtd saves a reply before it finds the comment answered; all or nothing.
+        with transaction.atomic():
+            response = package_post_comment(request)
+    except (XtdComment.DoesNotExist, MaxThreadLevelExceededException):
+        # The comment answered went away, or deeper than allowed, after the form was checked.
+        return refuse(
+            request,
+            400,
+            "The comment you are replying to can no longer be answered. "
+            "Reload the post to see the conversation as it is now.",
+            post,
+        )
     if isinstance(response, HttpResponseBadRequest):
         # A stale or tampered form, a filled honeypot, or a moderation rule refused the comment.
         return refuse(
@@ -58,13 +107,42 @@ def post_comment(request):
     return response
 
 
+@never_cache
+def comment_sent(request):
+    """Where a reader lands after posting: their comment in the thread, or a note that it awaits
+    moderation. Only for comments on live, public posts, so no comment id leads to anything else."""
+    cid = request.GET.get("c", "")
+    comment = XtdComment.objects.filter(pk=cid).first() if cid.isdigit() else None
+    post = post_of(comment)
+    if post is None:
+        return refuse(request, 404, "There is no such comment.")
+    if comment.is_public and not comment.is_removed:
+        return redirect(comment)  # through page_redirect, to the post, at the comment
+    return TemplateResponse(request, "django_comments_xtd/moderated.html", {"comment": comment, "post": post})
+
+
+def page_redirect(request, content_type_id, object_id):
+    """The address of a live, public page by content type and id (django-comments' link from a
+    comment to what it is about); 404 for anything else, so drafts and private pages stay unknown."""
+    try:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+    except ContentType.DoesNotExist:
+        model = None
+    page = None
+    if model is not None and issubclass(model, Page) and object_id.isdigit():
+        page = model.objects.live().filter(public_q()).filter(pk=object_id).first()
+    url = page and page.get_full_url(request)
+    if not url:
+        raise Http404("No such page.")
+    return redirect(url)
+
+
 def reply(request, cid):
     """The reply form for readers without JavaScript, for comments that can still be answered."""
-    from django_comments_xtd.models import XtdComment
     from django_comments_xtd.views import reply as package_reply
 
     comment = XtdComment.norel_objects.filter(pk=cid, is_public=True, is_removed=False).first()
-    post = comment and BlogPostPage.objects.live().filter(public_q()).filter(pk=comment.object_pk).first()
+    post = post_of(comment)
     if post is None:
         return refuse(request, 404, "There is no such comment to reply to.")
     if post.comments_closed(request):
@@ -76,10 +154,11 @@ def reply(request, cid):
 
 @never_cache
 def comment_form(request, post_id):
-    """A fresh comment form for a post (its own CSRF token and timestamp), for pages served from a cache."""
+    """A fresh comment form for a post (a new timestamp, and a CSRF token for a logged-in user),
+    for pages served from a cache."""
     from django_comments_xtd import get_form
 
-    post = BlogPostPage.objects.live().filter(public_q()).filter(pk=post_id).first()
+    post = readable_post(post_id)
     if post is None:
         return refuse(request, 404, "There is no such post.")
     if post.comments_closed(request):

@@ -9,6 +9,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
+from .client import client_ip
+
 ADMIN_PREFIX = "/admin/"  # as broadsheet/urls.py mounts it
 request_logger = logging.getLogger("broadsheet.request")
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ class RequestLogMiddleware:
                 "path": request.path,
                 "status": response.status_code,
                 "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                "remote_addr": request.META.get("HTTP_X_FORWARDED_FOR", request.META.get("REMOTE_ADDR")),
+                "remote_addr": client_ip(request) or None,
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
                 "bytes": len(response.content) if not response.streaming else None,
             },

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.contenttypes import views as contenttype_views
 from django.urls import include, path
 from django_comments_xtd import views as xtd_views
 from wagtail import urls as wagtail_urls
@@ -15,15 +14,11 @@ from search import views as search_views
 comment_urls = [
     path("post/", blog_views.post_comment, name="comments-post-comment"),
     path("form/<int:post_id>/", blog_views.comment_form, name="comment-form"),
-    path("posted/", xtd_views.sent, name="comments-comment-done"),
-    path("sent/", xtd_views.sent, name="comments-xtd-sent"),
+    path("posted/", blog_views.comment_sent, name="comments-comment-done"),
+    path("sent/", blog_views.comment_sent, name="comments-xtd-sent"),
     path("reply/<int:cid>/", blog_views.reply, name="comments-xtd-reply"),
     path("mute/<str:key>/", xtd_views.mute, name="comments-xtd-mute"),
-    path(
-        "cr/<int:content_type_id>/<str:object_id>/",
-        contenttype_views.shortcut,
-        name="comments-url-redirect",
-    ),
+    path("cr/<int:content_type_id>/<str:object_id>/", blog_views.page_redirect, name="comments-url-redirect"),
 ]
 
 urlpatterns = [

@@ -183,6 +183,10 @@ BLOG_SIDEBAR_CACHE_SECONDS = int(os.environ.get("BLOG_SIDEBAR_CACHE_SECONDS", 36
 # How long a listing's number of posts (for "Page 3 of 40") is kept; publishing clears it at once.
 LISTING_COUNT_CACHE_SECONDS = int(os.environ.get("LISTING_COUNT_CACHE_SECONDS", 3600))
 
+# The proxies in front (addresses or networks, comma-separated; "*" trusts every peer): only
+# their X-Forwarded-For names the reader (broadsheet/client.py). gunicorn reads the same variable.
+FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
 # Comments (django-comments-xtd)
 COMMENTS_APP = "django_comments_xtd"
 COMMENTS_XTD_MAX_THREAD_LEVEL = int(os.environ.get("COMMENTS_MAX_THREAD_LEVEL", 3))

@@ -1,6 +1,7 @@
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
 
 import pytest
 from wagtail.models import Page, Site
@@ -65,6 +66,37 @@ def purge_server(settings):
         }
     }
     yield purged
+    server.shutdown()
+    server.server_close()
+
+
+class FakeAkismet(BaseHTTPRequestHandler):
+    """Answers comment-check like Akismet: spam when the text mentions pills."""
+
+    seen = []
+
+    def do_POST(self):
+        data = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        FakeAkismet.seen.append((self.path, data))
+        answer = b"true" if "pills" in data["comment_content"][0] else b"false"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def akismet(settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeAkismet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    FakeAkismet.seen = []
+    settings.AKISMET_API_KEY = "test-key"
+    settings.AKISMET_API_URL = f"http://127.0.0.1:{server.server_port}/1.1/"
+    yield FakeAkismet
     server.shutdown()
     server.server_close()
 
