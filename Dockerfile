@@ -9,9 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so editing the code does not reinstall them.
-COPY pyproject.toml README.md ./
-RUN pip install --no-cache-dir .
+# Dependencies first, so editing the code does not reinstall them: the exact versions and file
+# hashes in requirements.lock (`make lock` writes it), then the project itself with no others.
+COPY pyproject.toml README.md requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
+    && pip install --no-cache-dir --no-deps .
 
 COPY . .
 

@@ -11,10 +11,13 @@ BENCH_POSTS ?= 10000
 
 .PHONY: bench run serve test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import
 
-$(STAMP): pyproject.toml
+# Every install takes the exact versions and file hashes in the lock files (make lock):
+# requirements.lock for the site (the Docker image), requirements-test.lock adds the test tools.
+$(STAMP): requirements-test.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 ## run: set up, migrate, load the demo content and serve the site at http://127.0.0.1:8000/
@@ -98,3 +101,20 @@ clean: stop-db
 import: migrate
 	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/blogger-export.xml [ARGS=--dry-run]"; exit 2; }
 	$(BIN)/python manage.py import_blogger "$(FILE)" $(ARGS)
+
+.PHONY: lock help
+
+## lock: re-resolve pyproject.toml's ranges into requirements.lock and requirements-test.lock
+## (ARGS=--upgrade for the newest releases, ARGS="--upgrade-package wagtail" for one); commit both
+LOCK_OPTIONS := --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.5,<8"
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --output-file requirements.lock $(ARGS) pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra test --constraint requirements.lock \
+		--output-file requirements-test.lock $(ARGS) pyproject.toml
+
+## help: this list
+help:
+	@sed -n 's/^## //p' Makefile
