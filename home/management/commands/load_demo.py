@@ -3,14 +3,14 @@
 import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.files.images import ImageFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django_comments_xtd.models import XtdComment
@@ -20,10 +20,9 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Site
 
 from blog.models import Author, BlogIndexPage, BlogPostPage, CommentReview
-from home import demo_content as demo
+from home import demo
+from home.demo import CommentStatus, PostStatus
 from home.models import HomePage
-
-LINK = re.compile(r"\{link:(?P<slug>[\w-]+)\}(?P<text>.*?)\{/link\}")
 
 
 class Command(BaseCommand):
@@ -35,47 +34,23 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, hostname, port, **options):
+        try:
+            content = demo.read()
+        except demo.DemoContentError as error:
+            raise CommandError(str(error)) from None
         self.ensure_editor()
-        home = self.ensure_home(hostname, port)
-        blog = self.ensure_blog(home)
+        home = self.ensure_home(hostname, port, content)
+        blog = self.ensure_blog(home, content)
         authors = {
-            name: Author.objects.get_or_create(name=name, defaults={"bio": bio})[0]
-            for name, bio in demo.AUTHORS
+            author.name: Author.objects.get_or_create(name=author.name, defaults={"bio": author.bio})[0]
+            for author in content.authors
         }
         created = 0
-        for slug, title, when, names, tags, intro, body in demo.POSTS:
-            if not BlogPostPage.objects.child_of(blog).filter(slug=slug).exists():
-                date = timezone.make_aware(datetime.strptime(when, "%Y-%m-%d %H:%M"))
-                post = self.add_post(blog, slug, title, date, names, tags, intro, body, authors)
-                post.save_revision().publish()
+        for entry in content.posts:
+            if not BlogPostPage.objects.child_of(blog).filter(slug=entry.slug).exists():
+                self.add_post(blog, entry, authors)
                 created += 1
-        draft_slug = demo.DRAFT_POST[0]
-        if not BlogPostPage.objects.child_of(blog).filter(slug=draft_slug).exists():
-            post = self.add_post(
-                blog,
-                *demo.DRAFT_POST[:2],
-                timezone.now(),
-                *demo.DRAFT_POST[2:],
-                authors,
-                live=False,
-            )
-            post.save_revision()
-            created += 1
-        scheduled_slug = demo.SCHEDULED_POST[0]
-        if not BlogPostPage.objects.child_of(blog).filter(slug=scheduled_slug).exists():
-            go_live = timezone.now() + timedelta(days=30)
-            post = self.add_post(
-                blog,
-                *demo.SCHEDULED_POST[:2],
-                go_live,
-                *demo.SCHEDULED_POST[2:],
-                authors,
-                live=False,
-            )
-            post.go_live_at = go_live
-            post.save_revision().publish()
-            created += 1
-        comments = self.ensure_comments(blog)
+        comments = self.ensure_comments(blog, content)
         self.stdout.write(f"Demo content ready: {created} post(s) and {comments} comment(s) added.")
 
     def ensure_editor(self):
@@ -83,7 +58,7 @@ class Command(BaseCommand):
         if not User.objects.filter(username="demo").exists():
             User.objects.create_superuser("demo", "demo@example.com", "demo")
 
-    def ensure_home(self, hostname, port):
+    def ensure_home(self, hostname, port, content):
         home = HomePage.objects.first()
         if home is None:
             root = Page.get_first_root_node()
@@ -92,7 +67,7 @@ class Command(BaseCommand):
                 if page.slug == "home":
                     page.delete()
             home = root.add_child(
-                instance=HomePage(title="The Harbour Ledger", slug="home", intro=demo.HOME_INTRO)
+                instance=HomePage(title="The Harbour Ledger", slug="home", intro=content.home_intro)
             )
             home.save_revision().publish()
         Site.objects.update_or_create(
@@ -113,94 +88,106 @@ class Command(BaseCommand):
         )
         return home
 
-    def ensure_comments(self, blog):
+    def ensure_comments(self, blog, content):
         """Reader threads on a few posts; a post that already has comments is left alone."""
         content_type = ContentType.objects.get_for_model(BlogPostPage)
-        added = 0
-        for slug, threads in demo.COMMENTS:
+        existing = XtdComment.objects.filter(content_type=content_type)
+        posts = {}
+        for slug in dict.fromkeys(entry.post for entry in content.comments):
             post = BlogPostPage.objects.child_of(blog).filter(slug=slug).first()
-            comments = XtdComment.objects.filter(content_type=content_type)
-            if post is None or comments.filter(object_pk=str(post.pk)).exists():
+            if post is not None and not existing.filter(object_pk=str(post.pk)).exists():
+                posts[slug] = post
+        # The file lists each reply after the comment it answers, so parents are created first.
+        created = {}
+        for entry in content.comments:
+            post = posts.get(entry.post)
+            if post is None:
                 continue
-            for thread in threads:
-                added += self.add_comment(post, content_type, thread, parent=None)
-        return added
+            held = entry.status is CommentStatus.HELD
+            comment = XtdComment.objects.create(
+                content_type=content_type,
+                object_pk=str(post.pk),
+                site_id=settings.SITE_ID,
+                user_name=entry.name,
+                user_email=entry.email,
+                user_url=entry.url,
+                comment=entry.text,
+                submit_date=post.date + timedelta(hours=entry.hours_after_post),
+                parent_id=created[entry.reply_to].pk if entry.reply_to else 0,
+                is_public=not held,
+            )
+            if held:
+                CommentReview.objects.create(comment=comment, held_because=entry.held_because)
+            created[entry.id] = comment
+        return len(created)
 
-    def add_comment(self, post, content_type, node, parent):
-        name, email, url, hours, text, replies = node
-        held = replies == demo.HELD
-        comment = XtdComment.objects.create(
-            content_type=content_type,
-            object_pk=str(post.pk),
-            site_id=settings.SITE_ID,
-            user_name=name,
-            user_email=email,
-            user_url=url,
-            comment=text,
-            submit_date=post.date + timedelta(hours=hours),
-            parent_id=parent.pk if parent else 0,
-            is_public=not held,
-        )
-        if held:
-            CommentReview.objects.create(comment=comment, held_because="first comment from this address")
-            return 1
-        return 1 + sum(self.add_comment(post, content_type, reply, comment) for reply in replies)
-
-    def ensure_blog(self, home):
+    def ensure_blog(self, home, content):
         blog = BlogIndexPage.objects.child_of(home).first()
         if blog is None:
-            blog = home.add_child(instance=BlogIndexPage(title="Blog", slug="blog", intro=demo.BLOG_INTRO))
+            blog = home.add_child(instance=BlogIndexPage(title="Blog", slug="blog", intro=content.blog_intro))
             blog.save_revision().publish()
         return blog
 
-    def add_post(self, blog, slug, title, date, author_names, tags, intro, body, authors, live=True):
+    def add_post(self, blog, entry, authors):
+        """Create the post as `entry.status` says: published, a draft, or scheduled to go live."""
+        now = timezone.now()
+        match entry.status:
+            case PostStatus.PUBLISHED:
+                date = timezone.make_aware(entry.date)
+            case PostStatus.DRAFT:
+                date = now
+            case PostStatus.SCHEDULED:
+                date = now + timedelta(days=entry.go_live_in_days)
         post = BlogPostPage(
-            title=title,
-            slug=slug,
+            title=entry.title,
+            slug=entry.slug,
             date=date,
-            intro=intro,
-            live=live,
-            body=json.dumps([self.block(blog, kind, value) for kind, value in body]),
+            intro=entry.intro,
+            live=entry.status is PostStatus.PUBLISHED,
+            body=json.dumps([self.block(blog, block) for block in entry.body]),
         )
-        post.authors = [authors[name] for name in author_names]
+        post.authors = [authors[name] for name in entry.authors]
         blog.add_child(instance=post)
-        post.tags.add(*tags)
+        post.tags.add(*entry.labels)
+        if entry.status is PostStatus.SCHEDULED:
+            post.go_live_at = date
+        revision = post.save_revision()
+        if entry.status is not PostStatus.DRAFT:
+            revision.publish()
         return post
 
-    def block(self, blog, kind, value):
-        if kind == "heading":
-            return {"type": "heading", "value": {"text": value, "level": "h2"}}
-        if kind == "paragraph":
-            return {"type": "paragraph", "value": self.rich_text(blog, value)}
-        if kind == "quote":
-            text, source, url = value
-            text = text if text.startswith("<p>") else f"<p>{text}</p>"
-            return {"type": "quote", "value": {"text": text, "source": source, "source_url": url}}
-        if kind == "image":
-            alt, caption, credit = value
-            return {
-                "type": "image",
-                "value": {
-                    "image": demo_image(alt).pk,
-                    "alt_text": alt,
-                    "caption": caption,
-                    "credit": credit,
-                },
-            }
-        if kind == "embed":
-            url, caption = value
-            return {"type": "embed", "value": {"url": url, "caption": caption}}
-        if kind == "code":
-            language, code = value
-            return {"type": "code", "value": {"language": language, "code": code}}
-        raise ValueError(f"Unknown demo block {kind}")
+    def block(self, blog, block):
+        """The StreamField JSON for one demo block (see blog.blocks.BodyBlock)."""
+        match block:
+            case demo.Heading(text=text):
+                return {"type": "heading", "value": {"text": text, "level": "h2"}}
+            case demo.Paragraph(text=text):
+                return {"type": "paragraph", "value": self.rich_text(blog, text)}
+            case demo.Quote(text=text, source=source, source_url=url):
+                text = text if text.startswith("<p>") else f"<p>{text}</p>"
+                return {"type": "quote", "value": {"text": text, "source": source, "source_url": url}}
+            case demo.Image(alt_text=alt, caption=caption, credit=credit):
+                return {
+                    "type": "image",
+                    "value": {
+                        "image": demo_image(alt).pk,
+                        "alt_text": alt,
+                        "caption": caption,
+                        "credit": credit,
+                    },
+                }
+            case demo.Embed(url=url, caption=caption):
+                return {"type": "embed", "value": {"url": url, "caption": caption}}
+            case demo.Code(language=language, code=code):
+                return {"type": "code", "value": {"language": language, "code": code}}
+        raise ValueError(f"Unknown demo block {block!r}")
 
     def rich_text(self, blog, html):
         def link(match):
             target = BlogPostPage.objects.child_of(blog).get(slug=match["slug"])
             return f'<a linktype="page" id="{target.pk}">{match["text"]}</a>'
 
-        return LINK.sub(link, html)
+        return demo.LINK.sub(link, html)
 
 
 def demo_image(title):
