@@ -174,6 +174,11 @@ WAGTAILSEARCH_BACKENDS = {
         "SEARCH_CONFIG": "english",
     }
 }
+# Documents are always served by Wagtail's view (/documents/<id>/<name>), which checks their
+# collection's privacy, never as plain media: MEDIA_ROOT/documents/ must not be served directly.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# The folders of MEDIA_ROOT that anyone may read (images, renditions, admin avatars).
+PUBLIC_MEDIA_FOLDERS = ["original_images", "images", "avatar_images"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_DATE_FORMAT = "%Y-%m-%d"
 WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
