@@ -120,12 +120,9 @@ else:
         }
     }
 
-# django-axes refuses a login while its username and client address have failed too often;
-# it must come first so a locked-out pair is refused before any password is checked.
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
+# django-axes refuses a login while its username and client address have failed too often,
+# before any password is checked (broadsheet/auth.py).
+AUTHENTICATION_BACKENDS = ["broadsheet.auth.ThrottledModelBackend"]
 # LOGIN_FAILURE_LIMIT wrong passwords for one username from one address lock that pair out for
 # LOGIN_LOCKOUT_MINUTES (each further try starts the wait again); `manage.py axes_reset` unlocks.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
