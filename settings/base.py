@@ -101,15 +101,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # REDIS_URL gives every app server one shared cache and one session store (django-redis);
 # without it each process keeps its own local-memory cache and sessions live in the database.
+# Whole pages (broadsheet/page_cache.py) have an alias of their own, bounded on its own, so that
+# filling it cannot push out what "default" holds: rate-limit counters, the freshness token,
+# listings' keys and counts. On Redis it is the same server (or PAGE_CACHE_REDIS_URL) with its
+# own key prefix; Redis' maxmemory and eviction policy bound it there (see README).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "broadsheet")
 if REDIS_URL:
+    _redis_options = {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2}
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "broadsheet"),
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        }
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": _redis_options,
+        },
+        "pages": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": os.environ.get("PAGE_CACHE_REDIS_URL", REDIS_URL),
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-pages",
+            "OPTIONS": _redis_options,
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
@@ -117,7 +129,13 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "broadsheet",
-        }
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", 10_000))},
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "broadsheet-pages",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PAGE_CACHE_MAX_ENTRIES", 2_000))},
+        },
     }
 
 # django-axes refuses a login while its username and client address have failed too often,
