@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 
-from . import freshness
+from . import freshness, page_cache
 
 
 def cached_for_query(name, queryset, compute):
@@ -70,4 +70,5 @@ def paginate(request, items, per_page, count=None):
         number = 1
     if number < 1 or (number > 1 and number > paginator.num_pages):
         raise Http404("No such page")
+    page_cache.uses(request, page=str(number))
     return paginator.page(number)

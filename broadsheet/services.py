@@ -37,19 +37,23 @@ def database_problem():
 
 
 def cache_problem():
-    """None when the cache answers, else a sentence saying what is wrong."""
-    from django.core.cache import cache
+    """None when every cache alias answers, else a sentence saying which one is wrong."""
+    from django.core.cache import caches
 
-    try:
-        cache.set("broadsheet-start-up-check", "ok", 10)
-        if cache.get("broadsheet-start-up-check") != "ok":
-            raise RuntimeError("a value written was not read back")
-    except Exception as error:  # noqa: BLE001
-        where = redact(settings.REDIS_URL) if settings.REDIS_URL else "the local-memory cache"
-        return (
-            f"Cannot use the cache at {where}: {error}\n"
-            "  Check REDIS_URL (redis://host:6379/0) and that the Redis server is running."
-        )
+    for alias, config in settings.CACHES.items():
+        try:
+            cache = caches[alias]
+            cache.set("broadsheet-start-up-check", "ok", 10)
+            if cache.get("broadsheet-start-up-check") != "ok":
+                raise RuntimeError("a value written was not read back")
+        except Exception as error:  # noqa: BLE001
+            location = config.get("LOCATION", "")
+            where = redact(location) if location.startswith("redis") else "the local-memory cache"
+            variable = "PAGE_CACHE_REDIS_URL or REDIS_URL" if alias == "pages" else "REDIS_URL"
+            return (
+                f"Cannot use the cache at {where}: {error}\n"
+                f"  Check {variable} (redis://host:6379/0) and that the Redis server is running."
+            )
     return None
 
 

@@ -25,6 +25,7 @@ from wagtail.models import Page, Site
 
 from blog.privacy import public_q
 
+from . import page_cache
 from .pagination import cached_for_query
 
 SECTION = "pages"
@@ -130,6 +131,7 @@ def index(request):
 @conditional_page
 def section(request, section):
     """`/sitemap-pages.xml?p=N`: up to `PageSitemap.limit` URLs, with a Last-Modified header."""
+    page_cache.uses(request, "p")
     return wagtail_sitemap_views.sitemap(
         request, SITEMAPS, section=section, template_name="sitemap_section.xml"
     )

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.urls import include, path
 from django_comments_xtd import views as xtd_views
@@ -7,7 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from blog import views as blog_views
 from broadsheet import sitemaps
-from broadsheet.views import healthz, robots_txt
+from broadsheet.views import healthz, public_media, robots_txt
 from search import views as search_views
 
 # Only the comment views readers use; moderation happens in the Wagtail admin.
@@ -33,17 +35,15 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    from django.conf.urls.static import static
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-elif getattr(settings, "SERVE_MEDIA", False):
-    # Production with media on local disk and no web server in front to serve it.
+if (settings.DEBUG or getattr(settings, "SERVE_MEDIA", False)) and settings.MEDIA_URL.startswith("/"):
+    # Media on local disk with no web server in front to serve it: images only. Documents go
+    # through /documents/ (Wagtail's view, which checks their collection's privacy).
     from django.urls import re_path
-    from django.views.static import serve
 
-    prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+    prefix = re.escape(settings.MEDIA_URL.lstrip("/"))
+    urlpatterns += [re_path(rf"^{prefix}(?P<path>.*)$", public_media, name="public-media")]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -1,5 +1,7 @@
 """Views that are not pages."""
 
+import posixpath
+
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -39,3 +41,20 @@ def robots_txt(request):
     return TemplateResponse(
         request, "robots.txt", {"sitemap_url": root_url + reverse("sitemap")}, content_type="text/plain"
     )
+
+
+def public_media(request, path):
+    """A file from MEDIA_ROOT's public folders (settings.PUBLIC_MEDIA_FOLDERS), else 404.
+
+    Documents are never among them: Wagtail's document view serves those, after checking the
+    privacy of their collection. The path is normalised before its folder is checked, so
+    `images/../documents/...` cannot reach another folder.
+    """
+    from django.conf import settings
+    from django.http import Http404
+    from django.views.static import serve
+
+    normalised = posixpath.normpath(path).lstrip("/")
+    if normalised.split("/", 1)[0] not in settings.PUBLIC_MEDIA_FOLDERS or "/" not in normalised:
+        raise Http404("Not a public media file")
+    return serve(request, normalised, document_root=settings.MEDIA_ROOT)

@@ -13,7 +13,7 @@ from taggit.models import Tag
 
 from blog.models import BlogIndexPage, BlogPostPage, posts_as_cards
 from blog.privacy import public_q
-from broadsheet import freshness
+from broadsheet import freshness, page_cache
 from broadsheet.pagination import paginate
 from broadsheet.routing import remembered
 
@@ -37,6 +37,7 @@ MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
 def search(request):
     """Posts matching `q` (most relevant first) or, without `q`, the posts a filter selects, newest first."""
     search = SearchRequest.from_querydict(request.GET)
+    page_cache.uses(request, "q", "tag", "from", "to")
     context = {"search": search, "query": search.query, "notes": search.notes, "results": None}
     posts = published_posts()
 

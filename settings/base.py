@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value can be set from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_comments_xtd",
     "django_comments",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "broadsheet.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "broadsheet.urls"
@@ -97,15 +101,27 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # REDIS_URL gives every app server one shared cache and one session store (django-redis);
 # without it each process keeps its own local-memory cache and sessions live in the database.
+# Whole pages (broadsheet/page_cache.py) have an alias of their own, bounded on its own, so that
+# filling it cannot push out what "default" holds: rate-limit counters, the freshness token,
+# listings' keys and counts. On Redis it is the same server (or PAGE_CACHE_REDIS_URL) with its
+# own key prefix; Redis' maxmemory and eviction policy bound it there (see README).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "broadsheet")
 if REDIS_URL:
+    _redis_options = {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2}
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "broadsheet"),
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        }
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
+            "OPTIONS": _redis_options,
+        },
+        "pages": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": os.environ.get("PAGE_CACHE_REDIS_URL", REDIS_URL),
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-pages",
+            "OPTIONS": _redis_options,
+        },
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
@@ -113,8 +129,30 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "broadsheet",
-        }
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", 10_000))},
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "broadsheet-pages",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PAGE_CACHE_MAX_ENTRIES", 2_000))},
+        },
     }
+
+# django-axes refuses a login while its username and client address have failed too often,
+# before any password is checked (broadsheet/auth.py).
+AUTHENTICATION_BACKENDS = ["broadsheet.auth.ThrottledModelBackend"]
+# LOGIN_FAILURE_LIMIT wrong passwords for one username from one address lock that pair out for
+# LOGIN_LOCKOUT_MINUTES (each further try starts the wait again); `manage.py axes_reset` unlocks.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "broadsheet.client.client_ip"
+AXES_LOCKOUT_TEMPLATE = "login_locked.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Failures are kept (until the lockout ends) to count them; successful logins are not logged.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -151,6 +189,11 @@ WAGTAILSEARCH_BACKENDS = {
         "SEARCH_CONFIG": "english",
     }
 }
+# Documents are always served by Wagtail's view (/documents/<id>/<name>), which checks their
+# collection's privacy, never as plain media: MEDIA_ROOT/documents/ must not be served directly.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# The folders of MEDIA_ROOT that anyone may read (images, renditions, admin avatars).
+PUBLIC_MEDIA_FOLDERS = ["original_images", "images", "avatar_images"]
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAIL_DATE_FORMAT = "%Y-%m-%d"
 # Uploaded and imported images with more pixels than this are refused (Wagtail's own default).

@@ -13,15 +13,18 @@ from .factories import make_blog_index
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from broadsheet import routing
 
-    cache.clear()
-    routing.forget()
+    def clear():
+        for cache in caches.all(initialized_only=False):
+            cache.clear()
+        routing.forget()
+
+    clear()
     yield
-    cache.clear()
-    routing.forget()
+    clear()
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from .factories import make_post
@@ -144,3 +144,77 @@ def test_responses_that_set_a_cookie_or_use_the_csrf_token_are_not_stored(rf):
         middleware = PageCacheMiddleware(view)
         middleware(rf.get("/somewhere/"))
         assert middleware(rf.get("/somewhere/"))["X-Page-Cache"] == "skip"
+
+
+def stored_pages():
+    """How many responses the page cache holds (its local-memory store)."""
+    from django.core.cache import caches
+
+    return len(caches["pages"]._cache)
+
+
+def test_made_up_parameters_on_a_post_page_store_no_copies(client, blog_index):
+    make_post(blog_index, "Harbour levy", slug="harbour-levy")
+    for n in range(40):
+        response = client.get(f"/blog/harbour-levy/?q=word{n}&page={n}")
+        assert response.status_code == 200 and response["X-Page-Cache"] == "skip"
+    assert stored_pages() == 0
+    assert client.get("/blog/harbour-levy/")["X-Page-Cache"] == "miss"
+    assert client.get("/blog/harbour-levy/")["X-Page-Cache"] == "hit"
+    assert stored_pages() == 1
+
+
+def test_listing_pages_are_stored_per_page_number_not_per_spelling(client, blog_index):
+    for n in range(12):
+        make_post(blog_index, f"Post {n}", slug=f"post-{n}", date=f"2024-05-{n + 1:02d} 09:00")
+    assert client.get("/blog/?page=2")["X-Page-Cache"] == "miss"
+    second = client.get("/blog/?page=2")
+    assert second["X-Page-Cache"] == "hit" and "Post 0" in second.content.decode()
+    for spelling in ("02", "x", "2&page=2", " 2"):
+        response = client.get(f"/blog/?page={spelling}")
+        assert response.status_code == 200 and response["X-Page-Cache"] == "skip", spelling
+    assert client.get("/blog/")["X-Page-Cache"] == "miss"
+    assert stored_pages() == 2
+
+
+def test_each_search_gets_its_own_copy_whatever_the_order_of_its_parameters(client, blog_index):
+    make_post(blog_index, "Harbour levy", slug="harbour-levy", tags=["budget"])
+    make_post(blog_index, "Ferry timetable", slug="ferry", tags=["budget"])
+    harbour = client.get("/search/?q=harbour&tag=budget")
+    ferry = client.get("/search/?q=ferry&tag=budget")
+    assert (harbour["X-Page-Cache"], ferry["X-Page-Cache"]) == ("miss", "miss")
+    assert "Harbour levy" in harbour.content.decode() and "Harbour levy" not in ferry.content.decode()
+    again = client.get("/search/?tag=budget&q=harbour")
+    assert again["X-Page-Cache"] == "hit" and again.content == harbour.content
+    assert client.get("/search/?q=ferry&tag=budget")["X-Page-Cache"] == "hit"
+    # The empty search page reads no page number.
+    assert client.get("/search/?page=3")["X-Page-Cache"] == "skip"
+
+
+def test_sitemap_pages_are_stored_by_number_and_the_index_ignores_it(client, blog_index):
+    make_post(blog_index, "Harbour levy", slug="harbour-levy")
+    assert client.get("/sitemap-pages.xml?p=1")["X-Page-Cache"] == "miss"
+    assert client.get("/sitemap-pages.xml?p=1")["X-Page-Cache"] == "hit"
+    assert client.get("/sitemap.xml?p=7")["X-Page-Cache"] == "skip"
+    assert client.get("/sitemap.xml")["X-Page-Cache"] == "miss"
+
+
+def test_filling_the_page_cache_leaves_the_comment_rate_limit_counting(blog_index, rf, settings):
+    from django.core.cache import caches
+    from django.http import HttpResponse
+
+    from broadsheet.page_cache import PageCacheMiddleware
+
+    from .comment_helpers import submit_comment
+
+    settings.COMMENTS_RATE_LIMIT = 1
+    make_post(blog_index, "Quay lights", slug="quay-lights")
+    reader = Client()
+    assert submit_comment(reader, "/blog/quay-lights/", "First.").status_code == 302
+    # More pages than either cache alias holds (MAX_ENTRIES 300 each in the test settings).
+    middleware = PageCacheMiddleware(lambda request: HttpResponse(f"page {request.path}"))
+    for n in range(400):
+        assert middleware(rf.get(f"/page-{n}/"))["X-Page-Cache"] == "miss"
+    assert stored_pages() <= caches["pages"]._max_entries
+    refused = submit_comment(reader, "/blog/quay-lights/", "Second, too soon.")
+    assert refused.status_code == 429

@@ -1,0 +1,239 @@
+"""The "Comments" area of the Wagtail admin: the moderation queue, its bulk actions and dashboard panel."""
+
+import django_filters
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils.text import Truncator
+from django_comments_xtd.models import XtdComment
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
+
+from .comments import set_status
+from .models import BlogPostPage
+
+STATUSES = [
+    ("held", "Awaiting moderation"),
+    ("public", "Public"),
+    ("removed", "Removed"),
+    ("spam", "Spam"),
+]
+
+
+def with_status(queryset, status):
+    if status == "held":
+        return queryset.filter(is_public=False, is_removed=False)
+    if status == "public":
+        return queryset.filter(is_public=True, is_removed=False)
+    if status == "removed":
+        return queryset.filter(is_removed=True).exclude(review__spam=True)
+    if status == "spam":
+        return queryset.filter(review__spam=True)
+    return queryset
+
+
+def review_of(comment):
+    return comment.review if hasattr(comment, "review") else None
+
+
+def status_of(comment):
+    review = review_of(comment)
+    if review is not None and review.spam:
+        return "Spam"
+    if comment.is_removed:
+        return "Removed"
+    return "Public" if comment.is_public else "Awaiting moderation"
+
+
+class CommentFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=STATUSES, method="filter_status", empty_label="All comments"
+    )
+    post = django_filters.ModelChoiceFilter(
+        label="Post",
+        queryset=BlogPostPage.objects.order_by("-date").only("pk", "title"),
+        method="filter_post",
+    )
+
+    class Meta:
+        model = XtdComment
+        fields = []
+
+    def filter_status(self, queryset, name, value):
+        return with_status(queryset, value)
+
+    def filter_post(self, queryset, name, value):
+        return queryset.filter(object_pk=str(value.pk)) if value else queryset
+
+
+class PostColumn(Column):
+    """The post a comment belongs to, linked to the comment in its thread."""
+
+    cell_template_name = "wagtailadmin/tables/title_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        post = getattr(instance, "listing_post", None)
+        if post is None:
+            context.update(value="(deleted post)", link_url=None)
+        else:
+            shown = instance.is_public and not instance.is_removed
+            # A comment not (yet) shown has no anchor of its own; its reply-to comment or the section does.
+            parent = f"c{instance.parent_id}" if instance.level else "comments"
+            anchor = f"c{instance.pk}" if shown else parent
+            link = f"{post.url}#{anchor}"
+            context.update(
+                value=post.title,
+                link_url=link,
+                link_attrs={"href": link, "target": "_blank", "rel": "noreferrer", "title": "In its thread"},
+            )
+        return context
+
+
+class CommentIndexView(IndexView):
+    """The moderation queue: newest first, searchable by text, author or post title."""
+
+    search_backend_name = None
+    search_fields = ["comment", "user_name", "user_email"]
+    default_ordering = "-submit_date"
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("review")
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        posts = BlogPostPage.objects.filter(title__icontains=self.search_query).annotate(
+            pk_text=Cast("pk", CharField())
+        )
+        query = Q(object_pk__in=posts.values("pk_text"))
+        for field in self.search_fields:
+            query |= Q(**{f"{field}__icontains": self.search_query})
+        return queryset.filter(query)
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        comments = list(context["object_list"])
+        post_ids = {c.object_pk for c in comments if c.object_pk.isdigit()}
+        posts = {str(p.pk): p for p in BlogPostPage.objects.filter(pk__in=post_ids).defer_streamfields()}
+        for comment in comments:
+            comment.listing_post = posts.get(comment.object_pk)
+        return context
+
+
+class CommentPermissionPolicy(ModelPermissionPolicy):
+    """Comments come from readers; the admin approves, removes and corrects them but never writes one."""
+
+    def user_has_permission(self, user, action):
+        return action != "add" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+class CommentViewSet(SnippetViewSet):
+    model = XtdComment
+    icon = "comment"
+    menu_label = "Comments"
+    menu_order = 250
+    add_to_admin_menu = True
+    url_prefix = "comments"
+    admin_url_namespace = "comments"
+    index_view_class = CommentIndexView
+    filterset_class = CommentFilterSet
+    copy_view_enabled = False
+    list_per_page = 50
+    list_display = [
+        TitleColumn(
+            "comment",
+            label="Comment",
+            url_name="comments:edit",
+            accessor=lambda c: Truncator(c.comment).chars(90),
+            get_title_id=lambda c: f"snippet_{c.pk}_title",
+        ),
+        Column("author", label="Author", accessor=lambda c: f"{c.user_name} <{c.user_email}>"),
+        PostColumn("post", label="Post"),
+        Column("status", label="Status", accessor=status_of),
+        Column("held", label="Held because", accessor=lambda c: getattr(review_of(c), "held_because", "")),
+        DateColumn("submit_date", label="Posted"),
+    ]
+    panels = [
+        FieldPanel("user_name"),
+        FieldPanel("user_email"),
+        FieldPanel("user_url"),
+        FieldPanel("comment"),
+        FieldPanel("is_public"),
+        FieldPanel("is_removed"),
+    ]
+
+    def register_chooser_viewset(self):
+        # Wagtail's chooser views check no permission (any admin user could list every comment,
+        # held and spam ones too), and nothing in the admin chooses a comment: no chooser at all.
+        pass
+
+
+class CommentStatusBulkAction(SnippetBulkAction):
+    """Set the status of the selected comments."""
+
+    status = None
+    template_name = "blog/admin/confirm_comment_bulk_action.html"
+    models = [XtdComment]
+
+    def check_perm(self, obj):
+        return self.request.user.has_perm("django_comments_xtd.change_xtdcomment")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "action_label": self.display_name}
+
+    @classmethod
+    def execute_action(cls, objects, user=None, **kwargs):
+        return set_status(objects, cls.status, kwargs["self"].request.user), 0
+
+    def get_success_message(self, num_parent_objects, num_child_objects):
+        return f"{num_parent_objects} comment{'s' if num_parent_objects != 1 else ''}: {self.done}."
+
+
+class ApproveCommentsBulkAction(CommentStatusBulkAction):
+    display_name = "Approve"
+    action_type = "approve"
+    aria_label = "Approve the selected comments"
+    status = "public"
+    done = "approved and shown"
+    action_priority = 10
+
+
+class RemoveCommentsBulkAction(CommentStatusBulkAction):
+    display_name = "Remove"
+    action_type = "remove"
+    aria_label = "Remove the selected comments"
+    status = "removed"
+    done = "removed"
+    action_priority = 20
+
+
+class SpamCommentsBulkAction(CommentStatusBulkAction):
+    display_name = "Mark as spam"
+    action_type = "spam"
+    aria_label = "Mark the selected comments as spam"
+    status = "spam"
+    done = "marked as spam"
+    action_priority = 25
+
+
+class AwaitingModerationPanel(Component):
+    """The dashboard's count of comments waiting for a moderator."""
+
+    name = "comments_awaiting_moderation"
+    order = 50
+    template_name = "blog/admin/awaiting_moderation_panel.html"
+
+    def get_context_data(self, parent_context):
+        return {
+            "count": with_status(XtdComment.norel_objects.all(), "held").count(),
+            "queue_url": reverse("comments:list") + "?status=held",
+        }
