@@ -40,7 +40,8 @@ def main(commands):
         sys.exit('usage: python -m broadsheet.together "command one" "command two" ...')
     # No terminal input: a command in a background process group that touched it would be stopped.
     processes = [
-        subprocess.Popen(shlex.split(command), process_group=0, stdin=subprocess.DEVNULL) for command in commands
+        subprocess.Popen(shlex.split(command), process_group=0, stdin=subprocess.DEVNULL)
+        for command in commands
     ]
     received = []
 

@@ -44,7 +44,5 @@ class Command(BaseCommand):
         self.stdout.write("Latest failures:")
         for result in latest:
             when = timezone.localtime(result.finished_at).strftime("%Y-%m-%d %H:%M:%S")
-            detail = outcome(result)
-            self.stdout.write(
-                f"  {when}  {result.task_path}  {detail + '  ' if detail else ''}{last_line(result.traceback)}"
-            )
+            parts = [when, result.task_path, outcome(result), last_line(result.traceback)]
+            self.stdout.write("  " + "  ".join(part for part in parts if part))
