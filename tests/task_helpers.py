@@ -41,7 +41,8 @@ def database_url():
     db = connection.settings_dict
     host = db["HOST"] or db["OPTIONS"].get("host", "")
     port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}@{quote(host, safe='')}{port}/{db['NAME']}"
+    credentials = f"{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}"
+    return f"postgres://{credentials}@{quote(host, safe='')}{port}/{db['NAME']}"
 
 
 class SmtpServer:
