@@ -147,3 +147,48 @@ def test_production_refuses_a_weak_secret_key(weak_key):
     assert "DJANGO_SECRET_KEY is too weak" in result.stderr
     assert "secrets.token_urlsafe(50)" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+PARAGRAPH = (
+    '{"blocks":[{"key":"p1","type":"unstyled","depth":0,"text":"Body.","inlineStyleRanges":[],'
+    '"entityRanges":[],"data":{}}],"entityMap":{}}'
+)
+
+
+@pytest.mark.parametrize(
+    "title", ["Harbour levy\nBcc: everyone@example.org", "Harbour\rlevy", "Tab\tin title"]
+)
+def test_the_editor_refuses_a_post_title_that_is_not_one_line(client, blog_index, title):
+    from django.contrib.auth import get_user_model
+
+    from blog.models import BlogPostPage
+
+    from .factories import make_author
+
+    client.force_login(get_user_model().objects.create_superuser("editor", "editor@example.org", "pw"))
+    data = {
+        "title": title,
+        "slug": "harbour-levy",
+        "date": "2024-05-01 09:00",
+        "authors": make_author().pk,
+        "intro": "",
+        "tags": "",
+        "body-count": "1",
+        "body-0-type": "paragraph",
+        "body-0-deleted": "",
+        "body-0-order": "0",
+        "body-0-id": "",
+        "body-0-value": PARAGRAPH,
+        "comments_open": "on",
+        "action-publish": "action-publish",
+    }
+    response = client.post(f"/admin/pages/add/blog/blogpostpage/{blog_index.pk}/", data)
+    assert response.status_code == 200  # the form again, with the reason
+    assert (
+        "The title must be one line: remove the line break or control character" in response.content.decode()
+    )
+    assert not BlogPostPage.objects.exists()
+
+    data["title"] = "Harbour levy"
+    assert client.post(f"/admin/pages/add/blog/blogpostpage/{blog_index.pk}/", data).status_code == 302
+    assert BlogPostPage.objects.get().title == "Harbour levy"
