@@ -19,7 +19,8 @@ COPY . .
 
 # Static files are collected into the image (hashed names, compressed), so every container
 # serves the same set; the variables below only satisfy the settings for this one command.
-RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    DJANGO_ALLOWED_HOSTS=localhost \
     DATABASE_URL=postgres://unused@localhost/unused \
     python manage.py collectstatic --noinput --verbosity 0
 

@@ -9,7 +9,7 @@ export DJANGO_SETTINGS_MODULE ?= settings.dev
 
 BENCH_POSTS ?= 10000
 
-.PHONY: bench run serve test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import
+.PHONY: bench run serve worker tasks-status test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import
 
 # Every install takes the exact versions and file hashes in the lock files (make lock):
 # requirements.lock for the site (the Docker image), requirements-test.lock adds the test tools.
@@ -20,24 +20,37 @@ $(STAMP): requirements-test.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-## run: set up, migrate, load the demo content and serve the site at http://127.0.0.1:8000/
+## run: set up, migrate, load the demo content, serve the site at http://127.0.0.1:8000/ and run a
+## worker for background tasks (Ctrl-C stops both); email is written to files in .data/mail/
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --hostname $(HOST) --port $(PORT)
 	@echo ""
 	@echo "  Broadsheet is at   http://$(HOST):$(PORT)/"
 	@echo "  Wagtail admin at   http://$(HOST):$(PORT)/admin/   (user: demo, password: demo)"
+	@echo "  Email it sends     .data/mail/   (one file per message)"
 	@echo ""
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python -m broadsheet.together "$(BIN)/python manage.py runserver $(HOST):$(PORT)" \
+		"$(BIN)/python manage.py db_worker"
 
 ## serve: production serving: check the database and cache, collect static files, migrate, run gunicorn
-## (settings.production: needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL; see README "Deploying")
+## and a task worker together (settings.production: needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS,
+## DATABASE_URL; see README "Deploying")
 serve: export DJANGO_SETTINGS_MODULE = settings.production
 serve: $(STAMP)
 	$(BIN)/python manage.py check_services
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/gunicorn --config gunicorn.conf.py
+	$(BIN)/python -m broadsheet.together "$(BIN)/gunicorn --config gunicorn.conf.py" \
+		"$(BIN)/python manage.py db_worker"
+
+## worker: only a worker for background tasks (email delivery and its retries); run more for more throughput
+worker: migrate
+	$(BIN)/python manage.py db_worker
+
+## tasks-status: how many background tasks are queued, running and failed, and the latest errors
+tasks-status: $(STAMP)
+	$(BIN)/python manage.py tasks_status
 
 ## bench: load-test a generated blog of BENCH_POSTS posts under gunicorn with wrk (see README "Performance")
 bench: $(STAMP)
@@ -50,7 +63,8 @@ test test-scale test-browser: export DJANGO_SETTINGS_MODULE = settings.test
 test: $(STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## test-scale: two gunicorn app servers on one PostgreSQL server and one Redis (Debian's packages)
+## test-scale: two gunicorn app servers on one PostgreSQL server and one Redis (Debian's packages),
+## and two task workers on one database running each task once
 test-scale: $(STAMP)
 	$(BIN)/python -m pytest -m scale tests/test_scale.py $(PYTEST_ARGS)
 

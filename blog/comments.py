@@ -15,8 +15,10 @@ import urllib.request
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.core.cache import cache
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, get_connection, send_mail
+from django.db import transaction
 from django.db.models import CharField, Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.template.loader import render_to_string
@@ -25,11 +27,13 @@ from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django_comments_xtd import get_form
-from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
+from django_comments_xtd.models import TmpXtdComment, XtdComment, max_thread_level_for_content_type
 from django_comments_xtd.moderation import XtdCommentModerator
+from django_comments_xtd.signals import confirmation_received
 
 from broadsheet import freshness
 from broadsheet.client import client_ip
+from broadsheet.mail import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -284,7 +288,7 @@ def notify_moderators(comment, post):
         "edit_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("comments:edit", args=[comment.pk]),
     }
     send_mail(
-        f"[{settings.WAGTAIL_SITE_NAME}] A comment on “{post.title}” awaits moderation",
+        one_line(f"[{settings.WAGTAIL_SITE_NAME}] A comment on “{post.title}” awaits moderation"),
         render_to_string("comments/moderation_email.txt", context),
         settings.DEFAULT_FROM_EMAIL,
         recipients,
@@ -293,8 +297,6 @@ def notify_moderators(comment, post):
 
 def set_status(comments, status, user):
     """Approve, remove or mark as spam; returns how many comments changed."""
-    from django_comments_xtd.views import notify_comment_followers
-
     from .models import CommentReview
 
     flags = {
@@ -314,6 +316,95 @@ def set_status(comments, status, user):
             defaults={"spam": status == "spam", "reviewed_by": user, "reviewed_at": timezone.now()},
         )
         if status == "public" and not was_public and comment.content_object is not None:
-            notify_comment_followers(comment)
+            queue_follower_notifications(comment)
         changed += 1
     return changed
+
+
+def store_posted_comment(sender, comment, request, **kwargs):
+    """Store a comment the form accepted and queue the emails it causes, in one transaction.
+
+    Takes the place of django-comments-xtd's own receiver (disconnected in BlogConfig.ready),
+    which sends the followers' emails inside the request with pickled mute links. Comments
+    need no email confirmation here (COMMENTS_XTD_CONFIRM_EMAIL is False), so each accepted
+    comment is stored at once; the moderators' email (BlogPostModerator.email, run by
+    confirmation_received) and the followers' emails are tasks that commit with the comment.
+    """
+    fields = ("user_name", "user_email", "followup", "submit_date")
+    if XtdComment.objects.filter(**{field: comment[field] for field in fields}).exists():
+        return  # the same form sent twice
+    with transaction.atomic():
+        stored = XtdComment(**comment)
+        stored.save()
+        comment.xtd_comment = stored
+        confirmation_received.send(sender=TmpXtdComment, comment=comment, request=request)
+        if stored.is_public:
+            queue_follower_notifications(stored)
+
+
+MUTE_SALT = "blog.comments.mute"
+
+
+def mute_key(comment):
+    """A signed key naming `comment`; its link stops the emails about that post to its author."""
+    return signing.dumps({"comment": comment.pk}, salt=MUTE_SALT)
+
+
+def read_mute_key(key):
+    """The comment id a mute key names; raises signing.BadSignature (SignatureExpired when too old)."""
+    data = signing.loads(key, salt=MUTE_SALT, max_age=settings.COMMENTS_MUTE_LINK_MAX_AGE)
+    if not isinstance(data, dict) or not isinstance(data.get("comment"), int):
+        raise signing.BadSignature("not a mute key")
+    return data["comment"]
+
+
+def followers(comment):
+    """For each address that asked to hear about the post's comments, except the new comment's
+    own author: that address's latest public comment asking so (it names them and their mute link)."""
+    return (
+        XtdComment.norel_objects.filter(
+            content_type_id=comment.content_type_id,
+            object_pk=comment.object_pk,
+            is_public=True,
+            is_removed=False,
+            followup=True,
+        )
+        .exclude(user_email__iexact=comment.user_email)
+        .exclude(user_email="")
+        .order_by("user_email", "-submit_date", "-pk")
+        .distinct("user_email")
+    )
+
+
+def queue_follower_notifications(comment):
+    """The followers hear about a comment readers can now see; the worker sends the emails."""
+    from .tasks import notify_followers
+
+    # Queued in the caller's transaction: the task exists exactly when the change that caused it does.
+    notify_followers.enqueue(comment.pk)
+
+
+def send_follower_notifications(comment):
+    """One email per follower of `comment`'s post, each with its own mute link; returns how many."""
+    from .models import BlogPostPage
+
+    post = BlogPostPage.objects.filter(pk=comment.object_pk).first()
+    if post is None:
+        return 0
+    messages = []
+    for follower in followers(comment):
+        context = {
+            "user_name": follower.user_name,
+            "comment": comment,
+            "content_object": post,
+            "mute_url": reverse("comments-xtd-mute", args=[mute_key(follower)]),
+        }
+        message = EmailMultiAlternatives(
+            one_line(f"[{settings.WAGTAIL_SITE_NAME}] New comment on “{post.title}”"),
+            render_to_string("comments/follower_email.txt", context),
+            settings.COMMENTS_XTD_FROM_EMAIL,
+            [follower.user_email],
+        )
+        message.attach_alternative(render_to_string("comments/follower_email.html", context), "text/html")
+        messages.append(message)
+    return get_connection().send_messages(messages) if messages else 0

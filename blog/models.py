@@ -3,6 +3,7 @@
 import calendar
 import functools
 import re
+import unicodedata
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -204,6 +205,18 @@ def validate_post_slug(slug):
         )
 
 
+def validate_one_line_title(title):
+    """A title is one line of text: it goes into email subjects, feeds and the page's <title>."""
+    for position, character in enumerate(title or "", start=1):
+        if unicodedata.category(character) in {"Cc", "Zl", "Zp"}:
+            raise ValidationError(
+                {
+                    "title": f"The title must be one line: remove the line break or control character "
+                    f"at position {position} (U+{ord(character):04X})."
+                }
+            )
+
+
 class BlogPostPage(CachedRestrictionsMixin, Page):
     """One post; always the child of a BlogIndexPage."""
 
@@ -251,6 +264,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
             validate_post_slug(self.slug)
         except ValidationError as error:
             raise ValidationError({"slug": error}) from error
+        validate_one_line_title(self.title)
 
     def get_context(self, request, *args, **kwargs):
         from .comments import comment_context

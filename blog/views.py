@@ -1,6 +1,7 @@
-"""Views that are not pages: posting a comment."""
+"""Views that are not pages: posting a comment, stopping follow-up emails."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest
 from django.middleware.csrf import CsrfViewMiddleware
@@ -8,21 +9,24 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_comments.views.comments import post_comment as package_post_comment
 from django_comments_xtd.models import MaxThreadLevelExceededException, XtdComment
 from wagtail.models import Page
 
 from broadsheet.client import client_ip
 
-from .comments import post_content_type, rate_limited
+from .comments import post_content_type, rate_limited, read_mute_key
 from .models import BlogPostPage
 from .privacy import public_q
 
 
-def refuse(request, status, message, post=None):
+def refuse(request, status, message, post=None, heading=None):
     return TemplateResponse(
-        request, "comments/refused.html", {"message": message, "post": post}, status=status
+        request,
+        "comments/refused.html",
+        {"message": message, "post": post, "heading": heading},
+        status=status,
     )
 
 
@@ -164,3 +168,48 @@ def comment_form(request, post_id):
     if post.comments_closed(request):
         return refuse(request, 403, "Comments on this post are closed.", post)
     return TemplateResponse(request, "comments/form.html", {"form": get_form()(post)})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def mute(request, key):
+    """The link in a follow-up email: GET asks (link scanners open links), POST stops the emails.
+
+    The key is signed JSON (blog.comments.mute_key) and is only ever parsed as JSON; links in
+    django-comments-xtd's own format, or altered or expired ones, are refused with a 400.
+    """
+    from django_comments_xtd.models import XtdComment
+
+    heading = "This link does not work"
+    try:
+        comment_id = read_mute_key(key)
+    except signing.SignatureExpired:
+        return refuse(
+            request,
+            400,
+            "This link has expired. The next email about the post brings a fresh one.",
+            heading=heading,
+        )
+    except signing.BadSignature:
+        return refuse(
+            request,
+            400,
+            "This link is not valid: it may be incomplete, or come from an older email. "
+            "Use the link in the latest email about the post.",
+            heading=heading,
+        )
+    comment = XtdComment.norel_objects.filter(pk=comment_id).first()
+    post = comment and BlogPostPage.objects.filter(pk=comment.object_pk).first()
+    if post is None:
+        return refuse(
+            request, 404, "The comment or post this link was for no longer exists.", heading=heading
+        )
+    if request.method == "GET":
+        return TemplateResponse(request, "comments/mute.html", {"post": post})
+    XtdComment.norel_objects.filter(
+        content_type_id=comment.content_type_id,
+        object_pk=comment.object_pk,
+        user_email=comment.user_email,
+        followup=True,
+    ).update(followup=False)
+    return TemplateResponse(request, "django_comments_xtd/muted.html", {"content_object": post})

@@ -1,6 +1,7 @@
 """Settings shared by every environment; each value can be set from the environment."""
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,33 @@ def env_bool(name, default=False):
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-local-development-key")
+def local_secret_key(path):
+    """This checkout's own random key, made on first use and kept in `path` (mode 0600).
+
+    Never a fixed string: anyone who knows a site's key can forge its signed links and
+    sessions. Created beside, then linked into place, so processes starting together (a
+    server and a worker) agree on one key.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f"{path.name}.{os.getpid()}.new")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(50))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process was first; its key wins
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
+
+
+# Production requires DJANGO_SECRET_KEY (settings/production.py); elsewhere it may be left unset.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret_key(BASE_DIR / ".data" / "secret_key")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 
@@ -39,6 +66,8 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "django_tasks",
+    "django_tasks_db",
     "django_comments_xtd",
     "django_comments",
     "axes",
@@ -203,21 +232,37 @@ WAGTAIL_DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 # A blog spells its labels as it likes ("ISIS"), but "isis" is the same label.
 TAGGIT_CASE_INSENSITIVE = True
 
-# Development prints mail to the console. EMAIL_URL (smtp://user:password@host:587/?tls=True,
-# or consolemail://) sets the backend, host, port, credentials and TLS in one variable;
-# otherwise the usual EMAIL_* variables apply.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email leaves the request: EMAIL_BACKEND queues each message as a task (broadsheet/mail.py)
+# and the worker delivers it through EMAIL_DELIVERY_BACKEND. Development writes each message to
+# a file in .data/mail/. EMAIL_URL (smtp://user:password@host:587/?tls=True, or consolemail://)
+# sets the delivery backend, host, port, credentials and TLS in one variable; otherwise the usual
+# EMAIL_* variables apply (EMAIL_BACKEND names the delivery backend).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", BASE_DIR / ".data" / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
 if os.environ.get("EMAIL_URL"):
     import dj_email_url
 
     globals().update(dj_email_url.parse(os.environ["EMAIL_URL"]))
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+EMAIL_BACKEND = "broadsheet.mail.TaskEmailBackend"
+# A failed delivery is tried again EMAIL_RETRY_SECONDS × 2^attempt later (30 s, 1 min, 2 min...),
+# EMAIL_MAX_ATTEMPTS times in all (about an hour over eight attempts), then given up and listed
+# by `manage.py tasks_status`.
+EMAIL_RETRY_SECONDS = float(os.environ.get("EMAIL_RETRY_SECONDS", 30))
+EMAIL_MAX_ATTEMPTS = int(os.environ.get("EMAIL_MAX_ATTEMPTS", 8))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Broadsheet <noreply@localhost>")
+
+# Background tasks (emails, Wagtail's reference index and cache purges) are rows in the
+# database, run by `manage.py db_worker` (`make worker`; `make run` and `make serve` start one).
+# A task queued inside a transaction commits, or is rolled back, with it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Blog
 BLOG_POSTS_PER_PAGE = 10
@@ -234,13 +279,17 @@ FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 COMMENTS_APP = "django_comments_xtd"
 COMMENTS_XTD_MAX_THREAD_LEVEL = int(os.environ.get("COMMENTS_MAX_THREAD_LEVEL", 3))
 # Readers comment without an email round trip; moderation and the spam checks carry the load.
+# blog.comments.store_posted_comment stores every accepted comment at once on that basis, and
+# django-comments-xtd's confirmation view (which unpickles its keys) is not mounted.
 COMMENTS_XTD_CONFIRM_EMAIL = False
 COMMENT_MAX_LENGTH = 3000
 COMMENTS_XTD_FORM_CLASS = "blog.forms.CommentForm"
 COMMENTS_XTD_FROM_EMAIL = DEFAULT_FROM_EMAIL
 COMMENTS_XTD_CONTACT_EMAIL = DEFAULT_FROM_EMAIL
-# Mail is sent in the request; a thread per message would outlive the request and hide failures.
+# Mail is queued as tasks (see EMAIL_BACKEND); a thread per message would hide failures.
 COMMENTS_XTD_THREADED_EMAILS = False
+# How long the "stop these emails" link in a follow-up email works (seconds; 60 days).
+COMMENTS_MUTE_LINK_MAX_AGE = int(os.environ.get("COMMENTS_MUTE_LINK_MAX_AGE", 60 * 24 * 60 * 60))
 # A timestamp in the comment form older than this (seconds) fails the security check.
 COMMENTS_TIMEOUT = int(os.environ.get("COMMENTS_TIMEOUT", 24 * 60 * 60))
 # Per client IP address: at most COMMENTS_RATE_LIMIT comments in COMMENTS_RATE_PERIOD seconds.

@@ -22,6 +22,27 @@ if missing:
         + "\n".join(f"  {name}: {REQUIRED[name]}" for name in missing)
     )
 
+from django.core.checks.security.base import (  # noqa: E402
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
+
+# The rule of Django's `check --deploy` (security.W009), enforced at start: a short or
+# repetitive key can be guessed, and whoever has it can forge signed links and sessions.
+_key = os.environ["DJANGO_SECRET_KEY"]
+if (
+    len(_key) < SECRET_KEY_MIN_LENGTH
+    or len(set(_key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or _key.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is too weak: use at least {SECRET_KEY_MIN_LENGTH} characters, at least "
+        f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them different, not starting with "
+        f"{SECRET_KEY_INSECURE_PREFIX!r}. "
+        f"Make one with: {REQUIRED['DJANGO_SECRET_KEY'].split(': ', 1)[1]}"
+    )
+
 import dj_database_url  # noqa: E402
 
 try:
@@ -130,9 +151,10 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", f"https://{ALLOWED_HOSTS[0].lstrip('.')}")
 
-# Email: EMAIL_URL (see base.py) or the classic variables.
+# Email: queued by the request, delivered by the worker through EMAIL_URL (see base.py) or the
+# classic variables.
 if not os.environ.get("EMAIL_URL"):
-    EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    EMAIL_DELIVERY_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
     EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
     EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

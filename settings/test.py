@@ -1,3 +1,5 @@
+import os
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -6,7 +8,13 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"},
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-pages"},
 }
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests run tasks at once, in the test's own process and transaction, unless TEST_TASKS=database:
+# the worker processes tests start, and the tests that prove what the queue does, use the database.
+if os.environ.get("TEST_TASKS") != "database":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Queued email is delivered to django.core.mail.outbox unless a test's worker names a backend.
+if not os.environ.get("EMAIL_BACKEND") and not os.environ.get("EMAIL_URL"):
+    EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
 FRESHNESS_STAMP_FILE = BASE_DIR / ".data" / "test-freshness"  # noqa: F405

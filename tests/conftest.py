@@ -27,6 +27,13 @@ def _clear_cache():
     clear()
 
 
+@pytest.fixture(autouse=True)
+def _mail_through_the_queue(settings):
+    """Django's test set-up swaps EMAIL_BACKEND for its outbox; put the site's queue back in
+    front of it, so every test's email goes through the send_email task as in production."""
+    settings.EMAIL_BACKEND = "broadsheet.mail.TaskEmailBackend"
+
+
 @pytest.fixture
 def home_page(db):
     root = Page.get_first_root_node()

@@ -123,7 +123,9 @@ def test_follow_up_email_goes_to_the_subscriber_only_and_unsubscribes(client, po
     assert "Here is more." in email.body and f"{post.full_url}#c" in email.body
     mute_url = email.body.split("open:\n", 1)[1].strip()
     assert mute_url.startswith("http://testserver/comments/mute/")
-    assert "no more emails" in client.get(mute_url).content.decode()
+    assert "Stop these emails" in client.get(mute_url).content.decode()  # a button, nothing done yet
+    assert XtdComment.objects.get(user_email="sub@example.org").followup
+    assert "no more emails" in client.post(mute_url).content.decode()
     mail.outbox.clear()
     submit_comment(client, post.url, "Anyone?", name="Ivo", email="ivo@example.org")
     assert mail.outbox == []

@@ -1,9 +1,12 @@
-"""Scale-out: two gunicorn app servers on one PostgreSQL server and one Redis (`make test-scale`).
+"""Scale-out: two gunicorn app servers and two task workers on one PostgreSQL server and one
+Redis (`make test-scale`).
 
 Starts Debian's PostgreSQL and Redis servers on loopback ports with their data in a temporary
 folder (installing the packages with apt when they are missing), migrates, loads the demo blog,
-and runs two app servers with production settings. A small HTTP server stands in for a CDN and
-records the purge requests. Everything started here is stopped at the end, also on Ctrl-C.
+and runs two app servers and two workers (which send the CDN purges) with production settings.
+A small HTTP server stands in for a CDN and records the purge requests. Everything started here
+is stopped at the end, also on Ctrl-C. The last test runs two workers on the test database and
+checks that no task runs twice.
 """
 
 import glob
@@ -177,6 +180,7 @@ class Cluster:
         self.redis = None
         self.cdn = None
         self.servers = {}
+        self.workers = {}
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))},
             "DJANGO_SETTINGS_MODULE": "settings.production",
@@ -220,6 +224,18 @@ class Cluster:
         self.manage("load_demo", "--hostname", "127.0.0.1", "--port", str(PORT_A))
         for name, port in (("a", PORT_A), ("b", PORT_B)):
             self.start_server(name, port)
+            self.start_worker(name)
+
+    def start_worker(self, name):
+        log = open(self.folder / f"worker-{name}.log", "w")  # noqa: SIM115 - closed with the process
+        self.workers[name] = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--worker-id", f"worker-{name}"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def start_server(self, name, port):
         log = open(self.folder / f"gunicorn-{name}.log", "w")  # noqa: SIM115 - closed with the process
@@ -243,6 +259,10 @@ class Cluster:
     def stop(self):
         for name in list(self.servers):
             self.stop_server(name)
+        for process in self.workers.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=60)
         if self.redis and self.redis.poll() is None:
             os.killpg(self.redis.pid, signal.SIGTERM)
             self.redis.wait(timeout=30)
@@ -383,8 +403,9 @@ def test_post_published_through_one_server_is_served_by_the_other_with_both_cach
         assert "Lighthouse keepers vote" in Browser().get(f"{base}/blog/").text
         label_page = Browser().get(f"{base}/blog/tag/lighthouses/")
         assert label_page.status_code == 200 and "Lighthouse keepers vote" in label_page.text
+    # The workers send the purges, a moment after the publish.
     expected = {"/blog/lighthouse-keepers-vote/", "/blog/", "/blog/tag/lighthouses/", "/"}
-    assert expected <= set(cluster.cdn.purged)
+    wait_until(lambda: expected <= set(cluster.cdn.purged), "the purges")
 
 
 HIDDEN_INPUT = r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"'
@@ -496,3 +517,46 @@ def test_healthz_is_503_while_the_database_is_down_and_recovers_losing_no_commen
     assert post.status_code == 200
     assert "The north light needs a keeper too." in post.text
     assert post.text.count("Sent while the database was away.") == 1
+
+
+def test_two_workers_on_one_database_run_each_task_once(transactional_db, settings):
+    """Each queued email is claimed by one worker (SELECT ... FOR UPDATE SKIP LOCKED): N tasks,
+    two workers taking them at once, N messages, each exactly once."""
+    from django_tasks_db.models import DBTaskResult
+
+    from broadsheet.mail import send_email
+
+    from .task_helpers import DATABASE_TASKS, SmtpServer, Worker, free_port
+    from .task_helpers import wait_until as wait_for
+
+    settings.TASKS = DATABASE_TASKS
+    smtp_port = free_port()
+    # A little time per message, so both workers are busy at once.
+    smtp = SmtpServer(smtp_port, delay=0.05).start()
+    workers = [Worker(smtp_port, worker_id=f"worker-{name}") for name in "ab"]
+    try:
+        for worker in workers:
+            wait_for(worker.started, "both workers to start")
+        count = 40
+        for n in range(count):
+            message = {
+                "subject": f"Message {n}",
+                "body": "Body",
+                "from_email": "site@example.org",
+                "to": [f"reader{n}@example.org"],
+                **{field: [] for field in ("cc", "bcc", "reply_to", "alternatives", "attachments")},
+                "headers": {},
+            }
+            send_email.enqueue(message)
+        wait_for(lambda: len(smtp.messages) >= count, "every message", timeout=120)
+        wait_for(lambda: not DBTaskResult.objects.exclude(status="SUCCESSFUL").exists(), "every task")
+        time.sleep(1)  # a duplicate would arrive by now
+    finally:
+        codes = [worker.stop() for worker in workers]
+        smtp.stop()
+    assert codes == [0, 0]
+    subjects = sorted(message["Subject"] for message in smtp.messages)
+    assert subjects == sorted(f"Message {n}" for n in range(count))
+    rows = DBTaskResult.objects.all()
+    assert all(len(row.worker_ids) == 1 for row in rows)  # claimed once, never re-run
+    assert {row.worker_ids[0] for row in rows} == {"worker-a", "worker-b"}

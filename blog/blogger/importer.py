@@ -29,6 +29,7 @@ from blog.frontend_cache import post_urls
 from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage, BlogPostTag
 from broadsheet import freshness
 from broadsheet.downloads import DownloadRefused, download
+from broadsheet.mail import one_line
 
 from .feed import AmbiguousImage, CountingReader, ExportSource, FeedInfo, read_entries
 from .html import BodyConverter, comment_text
@@ -208,7 +209,7 @@ class BloggerImporter:
             creating = True
         else:
             creating = False
-        page.title = title[:255]
+        page.title = one_line(title)[:255]  # BlogPostPage.clean refuses line breaks
         page.date = entry.published
         page.intro = Truncator(conversion.intro).chars(600)
         page.body = conversion.blocks

@@ -1,0 +1,67 @@
+"""Run several commands as one: `python -m broadsheet.together "cmd one" "cmd two"`.
+
+`make run` (runserver and a worker) and `make serve` (gunicorn and a worker) start their
+processes with this. Each command runs in its own process group; Ctrl-C or SIGTERM to this
+process is passed on to every group, and when any command ends the others are stopped too,
+so nothing is left running. The exit status is that of the command that ended first.
+"""
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+
+GRACE_SECONDS = 30
+
+
+def stop(processes, signum):
+    for process in processes:
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signum)
+            except ProcessLookupError:
+                pass
+
+
+def wait_all(processes, timeout):
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+    return all(process.poll() is not None for process in processes)
+
+
+def main(commands):
+    if not commands:
+        sys.exit('usage: python -m broadsheet.together "command one" "command two" ...')
+    # No terminal input: a command in a background process group that touched it would be stopped.
+    processes = [
+        subprocess.Popen(shlex.split(command), process_group=0, stdin=subprocess.DEVNULL)
+        for command in commands
+    ]
+    received = []
+
+    def forward(signum, frame):
+        received.append(signum)
+        stop(processes, signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, forward)
+    first = None
+    while first is None:
+        first = next((p for p in processes if p.poll() is not None), None)
+        if first is None:
+            time.sleep(0.2)
+    stop(processes, signal.SIGTERM)
+    if not wait_all(processes, GRACE_SECONDS):
+        stop(processes, signal.SIGKILL)
+        wait_all(processes, 5)
+    return 0 if received and first.returncode in (0, -signal.SIGTERM, -signal.SIGINT) else first.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
