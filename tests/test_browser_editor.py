@@ -123,6 +123,8 @@ def test_editor_writes_schedules_and_publishes_a_post(page, live_server, live_bl
     page.locator("#id_image-chooser-upload-file").set_input_files(
         files=[{"name": "harbour.png", "mimeType": "image/png", "buffer": harbour_png()}]
     )
+    # The upload form fills the title in from the file name first, as it does for a person.
+    expect(page.locator("#id_image-chooser-upload-title")).to_have_value("harbour")
     page.locator("#id_image-chooser-upload-title").fill("Harbour wall at low tide")
     page.locator("#id_image-chooser-upload-description").fill("Stone harbour wall with seaweed at low tide")
     page.get_by_role("button", name="Upload").click()

@@ -183,7 +183,10 @@ def alive(pid):
         return False
 
 
-SLEEPER = f"{sys.executable} -c 'import os, time; print(os.getpid(), flush=True); time.sleep(120)'"
+# One write() per line, so two sleepers sharing the pipe never interleave their ids.
+SLEEPER = (
+    f"{sys.executable} -c 'import os, time; os.write(1, f\"{{os.getpid()}}\\n\".encode()); time.sleep(120)'"
+)
 
 
 def test_together_stops_every_command_on_sigterm():
