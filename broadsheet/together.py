@@ -49,7 +49,8 @@ def main(commands):
         received.append(signum)
         stop(processes, signum)
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP: the terminal was closed; the commands' own process groups would not hear of it.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, forward)
     first = None
     while first is None:
@@ -60,7 +61,11 @@ def main(commands):
     if not wait_all(processes, GRACE_SECONDS):
         stop(processes, signal.SIGKILL)
         wait_all(processes, 5)
-    return 0 if received and first.returncode in (0, -signal.SIGTERM, -signal.SIGINT) else first.returncode
+    return (
+        0
+        if received and first.returncode in (0, -signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP)
+        else first.returncode
+    )
 
 
 if __name__ == "__main__":

@@ -189,11 +189,14 @@ SLEEPER = (
 )
 
 
-def test_together_stops_every_command_on_sigterm():
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP], ids=["kill", "ctrl-c", "hangup"]
+)
+def test_together_stops_every_command_when_stopped(signum):
     runner = run_together(SLEEPER, SLEEPER)
     pids = [int(runner.stdout.readline()) for _ in range(2)]
     assert all(alive(pid) for pid in pids)
-    runner.send_signal(signal.SIGTERM)
+    runner.send_signal(signum)
     assert runner.wait(timeout=30) == 0
     assert not any(alive(pid) for pid in pids)
 
