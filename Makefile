@@ -59,9 +59,14 @@ bench: $(STAMP)
 # The suite runs on settings.test (pytest's own choice) whatever the shell exports.
 test test-scale test-browser: export DJANGO_SETTINGS_MODULE = settings.test
 
-## test: set up, lint, and run the whole test suite on PostgreSQL
-test: $(STAMP) lint
+## test: set up, lint, check, and run the whole test suite on PostgreSQL
+test: $(STAMP) lint check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## check: Django's system checks (a warning fails too) and no model change without its migration
+check: $(STAMP)
+	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 ## test-scale: two gunicorn app servers on one PostgreSQL server and one Redis (Debian's packages),
 ## and two task workers on one database running each task once
@@ -116,7 +121,7 @@ import: migrate
 	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/blogger-export.xml [ARGS=--dry-run]"; exit 2; }
 	$(BIN)/python manage.py import_blogger "$(FILE)" $(ARGS)
 
-.PHONY: lock help
+.PHONY: lock help check
 
 ## lock: re-resolve pyproject.toml's ranges into requirements.lock and requirements-test.lock
 ## (ARGS=--upgrade for the newest releases, ARGS="--upgrade-package wagtail" for one); commit both
