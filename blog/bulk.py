@@ -1,13 +1,21 @@
-"""Write many rows at once: multi-table models, Wagtail's reference index and comment threads.
+"""Write many rows at once: pages with their revisions, comment threads, the indexes they feed.
 
 Saving rows one by one runs every save signal (search index, reference index, cache bumps) once
-per row. The bulk paths here write the same rows with multi-row INSERTs; whoever calls them does
-the signals' work once for the whole batch.
+per row. The bulk paths here write the same rows with multi-row INSERTs; `add_pages` and
+`add_comments` also fill the search and reference indexes, and whoever calls them does the rest
+of the signals' work (cache bumps, CDN purges) once for the whole batch.
 """
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from wagtail.models import ReferenceIndex
+from django.db.models import CharField, F, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+from django_comments_xtd.models import XtdComment
+from modelcluster.models import get_all_child_m2m_relations, get_all_child_relations
+from treebeard.exceptions import PathOverflow
+from wagtail.models import COMMENTS_RELATION_NAME, Page, PageLogEntry, ReferenceIndex, Revision
+from wagtail.search.backends import get_search_backends
 
 BATCH = 1000
 
@@ -24,12 +32,17 @@ def bulk_create_inherited(model, objs, with_ids=None):
     `with_ids(objs)`, if given, is called between the two, for fields that need the ids."""
     (parent,) = model._meta.parents
     fields = [f for f in parent._meta.local_concrete_fields if not f.primary_key]
-    rows = parent._base_manager.bulk_create(
-        [parent(**{f.attname: getattr(obj, f.attname) for f in fields}) for obj in objs], batch_size=BATCH
-    )
-    for obj, row in zip(objs, rows, strict=True):
-        setattr(obj, parent._meta.pk.attname, row.pk)
-        obj.pk = row.pk
+    pk = parent._meta.pk
+    # The parent's rows straight from the child objects, which carry all of its fields.
+    ids = []
+    for start in range(0, len(objs), BATCH):
+        batch = objs[start : start + BATCH]
+        ids += parent._base_manager._insert(
+            batch, fields=fields, returning_fields=[pk], using=connection.alias
+        )
+    for obj, (row_id,) in zip(objs, ids, strict=True):
+        setattr(obj, pk.attname, row_id)
+        obj.pk = row_id
     if with_ids:
         with_ids(objs)
     insert_rows(model, objs, model._meta.local_concrete_fields)
@@ -51,18 +64,43 @@ def index_references(objs):
             ReferenceIndex._extract_references_from_object(obj)
         ):
             rows.append(
-                ReferenceIndex(
-                    content_type=content_type,
-                    base_content_type=base_content_type,
-                    object_id=obj.pk,
-                    to_content_type_id=to_content_type_id,
-                    to_object_id=to_object_id,
-                    model_path=model_path,
-                    content_path=content_path,
-                    content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
+                (
+                    content_type.pk,
+                    base_content_type.pk,
+                    str(obj.pk),
+                    to_content_type_id,
+                    str(to_object_id),
+                    model_path,
+                    content_path,
+                    ReferenceIndex._get_content_path_hash(content_path),
                 )
             )
-    ReferenceIndex.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    # A comment has three references and a post a few: the rows go in as one array a column,
+    # which spares building a model instance for each of them.
+    fields = [
+        ReferenceIndex._meta.get_field(name)
+        for name in (
+            "content_type",
+            "base_content_type",
+            "object_id",
+            "to_content_type",
+            "to_object_id",
+            "model_path",
+            "content_path",
+            "content_path_hash",
+        )
+    ]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    arrays = ", ".join(f"%s::{field.cast_db_type(connection)}[]" for field in fields)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(ReferenceIndex._meta.db_table)} ({columns}) "
+        f"SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH * 10):
+            cursor.execute(
+                sql, [list(column) for column in zip(*rows[start : start + BATCH * 10], strict=True)]
+            )
 
 
 def thread_comments(comments):
@@ -89,3 +127,158 @@ def thread_comments(comments):
 
     for comment in replies.get(None, []):
         walk(comment, comment.pk, 1)
+
+
+def add_comments(comments):
+    """Write new django-comments-xtd comments, listed oldest first, each with `reply_to` (another
+    of them, or None), threaded and in the reference index as XtdComment.save() leaves them."""
+    bulk_create_inherited(XtdComment, comments, with_ids=thread_comments)
+    index_references(comments)
+    return comments
+
+
+def add_pages(parent, pages, *, with_ids=None):
+    """Add `pages`, new instances of one page type, as the last children of `parent`, leaving the
+    rows that `parent.add_child(instance=page)` and then `page.save_revision().publish()` leave, or
+    for a page with `live=False` (a draft) `save_revision()` alone: the tree fields and url_path,
+    the page's clustered relations as set in memory (tags, authors), one revision that is the
+    latest and (unless a draft) the live one, the history's "Created" entry (publishing is not
+    logged), and the search and reference indexes. A first_published_at or last_published_at the
+    caller set (a post published elsewhere before) is kept, where publish() would set the last
+    one to now. The pages are not validated, and their slugs must be free under `parent`; editors'
+    comments, scheduled publishing and page types with more than one concrete ancestor are not
+    supported. `with_ids(pages)`, if given, runs once the pages have ids, before their revisions
+    and relations are written. Returns `pages`, saved, with their relations still in memory."""
+    if not pages:
+        return pages
+    models = {type(page) for page in pages}
+    if len(models) > 1:
+        raise ValueError("add_pages adds pages of one type at a time")
+    (model,) = models
+    now = timezone.now()
+    _place_in_tree(parent, pages, now)
+    # The relations as set in memory, read while the pages have no ids (and so make no queries).
+    children = {
+        relation: [list(getattr(page, relation.get_accessor_name()).all()) for page in pages]
+        for relation in get_all_child_relations(model)
+    }
+    m2m = {
+        field: [list(getattr(page, field.name).all()) for page in pages]
+        for field in get_all_child_m2m_relations(model)
+    }
+    bulk_create_inherited(model, pages, with_ids=with_ids)
+    Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(pages))
+    parent.numchild += len(pages)
+    for relation, items_by_page in children.items():
+        rows = []
+        for page, items in zip(pages, items_by_page, strict=True):
+            for item in items:
+                setattr(item, relation.field.name, page)
+                rows.append(item)
+        relation.related_model._base_manager.bulk_create(rows, batch_size=BATCH)
+    for field, targets_by_page in m2m.items():
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        through._base_manager.bulk_create(
+            [
+                through(**{source: page, target: obj})
+                for page, targets in zip(pages, targets_by_page, strict=True)
+                for obj in targets
+            ],
+            batch_size=BATCH,
+        )
+    _save_revisions(pages, now)
+    PageLogEntry.objects.bulk_create(
+        [
+            PageLogEntry(
+                content_type=ContentType.objects.get_for_model(page, for_concrete_model=False),
+                page=page,
+                label=page.get_admin_display_title(),
+                action="wagtail.create",
+                timestamp=now,
+                data={},
+                content_changed=True,
+            )
+            for page in pages
+        ],
+        batch_size=BATCH,
+    )
+    for start in range(0, len(pages), BATCH):
+        for backend in get_search_backends(with_auto_update=True):
+            backend.add_bulk(model, pages[start : start + BATCH])
+    index_references(pages)
+    return pages
+
+
+def _place_in_tree(parent, pages, now):
+    """Set the fields treebeard's add_child and Page.save() set on new last children of `parent`."""
+    # As add_child, with the parent's row locked, so that no one else adds a child meanwhile.
+    parent_row = (
+        Page.objects.select_for_update().only("path", "depth", "url_path", "locale").get(pk=parent.pk)
+    )
+    depth = parent_row.depth + 1
+    last = (
+        Page.objects.filter(path__startswith=parent_row.path, depth=depth)
+        .order_by("-path")
+        .values_list("path", flat=True)
+        .first()
+    )
+    first = Page._str2int(last[-Page.steplen :]) + 1 if last else 1
+    if len(Page._int2str(first + len(pages) - 1)) > Page.steplen:
+        raise PathOverflow(f"Page {parent_row.pk} has no room for {len(pages)} more children")
+    slugs = [page.slug for page in pages]
+    taken = set(Page.objects.child_of(parent_row).filter(slug__in=slugs).values_list("slug", flat=True))
+    if taken or len(set(slugs)) < len(slugs) or not all(slugs):
+        raise ValueError(f"Slugs missing, repeated or taken under page {parent_row.pk}")
+    for number, page in enumerate(pages, start=first):
+        if page.go_live_at and page.go_live_at > now:
+            raise ValueError(f"“{page.slug}” is scheduled to go live later, which add_pages does not do")
+        page.path, page.depth, page.numchild = Page._get_path(parent_row.path, depth, number), depth, 0
+        page.set_url_path(parent_row)
+        page.draft_title = page.title  # as save_revision() sets it
+        page.locale_id = page.locale_id or parent_row.locale_id
+        setattr(page, COMMENTS_RELATION_NAME, [])
+
+
+def _save_revisions(pages, now):
+    """One revision a page, with the content save_revision() stores, then what save_revision()
+    and publish() set on the page: an UPDATE for the published pages and one for the drafts."""
+    page_type = ContentType.objects.get_for_model(Page)
+    revisions = Revision.objects.bulk_create(
+        [
+            Revision(
+                content_object=page,
+                base_content_type=page_type,
+                content=page.serializable_data(),
+                object_str=str(page),
+                created_at=now,
+            )
+            for page in pages
+        ],
+        batch_size=BATCH,
+    )
+    # Each page has exactly the one revision just made.
+    own_revision = Subquery(
+        Revision.objects.filter(
+            base_content_type=page_type, object_id=Cast(OuterRef("pk"), CharField())
+        ).values("pk")
+    )
+    new_pages = Page.objects.filter(pk__in=[page.pk for page in pages])
+    new_pages.filter(live=True).update(
+        latest_revision=own_revision,
+        live_revision=own_revision,
+        latest_revision_created_at=now,
+        first_published_at=Coalesce(F("first_published_at"), Value(now)),
+        last_published_at=Coalesce(F("last_published_at"), Value(now)),
+        has_unpublished_changes=False,
+    )
+    new_pages.filter(live=False).update(
+        latest_revision=own_revision, latest_revision_created_at=now, has_unpublished_changes=True
+    )
+    for page, revision in zip(pages, revisions, strict=True):
+        page.latest_revision, page.latest_revision_created_at = revision, now
+        page.has_unpublished_changes = not page.live
+        if page.live:
+            page.live_revision = revision
+            page.first_published_at = page.first_published_at or now
+            page.last_published_at = page.last_published_at or now

@@ -1,10 +1,9 @@
 """Generate a large, realistic blog quickly: posts, tags, authors and threaded comments in bulk.
 
 Saving a Wagtail page one at a time costs a dozen queries (tree bookkeeping, revisions, search
-index); ten thousand posts would take most of an hour. Here the tree paths are computed the way
-treebeard's MP_Node does, every table is written with multi-row INSERTs, and the search index is
-filled through the backend's bulk path. Everything comes from one seeded random generator, so the
-same arguments always give the same blog.
+index); ten thousand posts would take most of an hour. Here the posts and comments are built in
+memory and written by blog.bulk, which leaves the rows Wagtail and django-comments-xtd would.
+Everything comes from one seeded random generator, so the same arguments always give the same blog.
 """
 
 import json
@@ -14,17 +13,16 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.text import slugify
-from django_comments.models import Comment
 from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
 from taggit.models import Tag
-from wagtail.models import Locale, Page
-from wagtail.search.backends import get_search_backend
+from wagtail.models import Page
 
 from broadsheet import freshness
 
-from .models import RESERVED_SLUGS, Author, BlogPostPage, BlogPostTag
+from . import bulk
+from .models import RESERVED_SLUGS, Author, BlogPostPage
 
 # Vocabulary of a small coastal town's commentary blog, written for these seeds.
 WORDS = """
@@ -66,7 +64,6 @@ AUTHOR_NAMES = ["Maren Okafor", "Tomas Lindqvist", "Ines Carvalho", "Priya Natar
 COMMENTER_NAMES = ["Harbour watcher", "Jo from the quay", "R. Tamsin", "Old ferryman", "Ward 4 voter",
                    "Librarian", "Concerned parent", "A. Reader", "Skipper Bev", "Net mender"]  # fmt: skip
 YEARS = 10
-BATCH = 1000
 
 
 class Prose:
@@ -115,12 +112,6 @@ def post_body(prose, rare):
     return blocks
 
 
-def _insert_rows(model, objs, fields):
-    """A multi-row INSERT of `fields` for `objs` (also for the child table of a multi-table model)."""
-    for start in range(0, len(objs), BATCH):
-        model._base_manager._insert(objs[start : start + BATCH], fields=fields, using=connection.alias)
-
-
 class Seeder:
     def __init__(self, blog_index, seed=1, stdout=None):
         self.blog_index = blog_index
@@ -135,7 +126,6 @@ class Seeder:
             tags = self.make_tags()
             pages = self.make_posts(posts, authors, tags)
             comments = self.make_comments(pages, comments_per_post, busy_post_comments)
-        self.index(pages)
         freshness.bump()
         self.counts.update(posts=len(pages), comments=comments)
         return self.counts
@@ -153,14 +143,9 @@ class Seeder:
         return list(Tag.objects.filter(slug__in=slugs).order_by("slug"))
 
     def make_posts(self, count, authors, tags):
+        """`count` published posts, dated over the last YEARS years, added to the blog in bulk."""
         rng, prose, index = self.rng, self.prose, self.blog_index
-        index.refresh_from_db()
-        depth = index.depth + 1
-        last = index.get_last_child()
-        first_step = Page._str2int(last.path[-Page.steplen :]) + 1 if last else 1
         taken = set(Page.objects.child_of(index).values_list("slug", flat=True)) | RESERVED_SLUGS
-        content_type = ContentType.objects.get_for_model(BlogPostPage)
-        locale = index.locale_id or Locale.get_default().pk
         # Anchored at midnight so that the same seed gives the same dates all day.
         now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         start = now - timedelta(days=365 * YEARS)
@@ -180,49 +165,22 @@ class Seeder:
             body = post_body(prose, rare=(n % rare_every == 0))
             posts.append(
                 BlogPostPage(
-                    path=Page._get_path(index.path, depth, first_step + n),
-                    depth=depth,
-                    numchild=0,
-                    translation_key=uuid.uuid4(),  # must be unique across runs, so not seeded
-                    locale_id=locale,
-                    live=True,
-                    has_unpublished_changes=False,
+                    # Published on their own dates, not today: listings, feeds and sitemaps show them so.
                     first_published_at=when,
                     last_published_at=when,
                     title=title,
-                    draft_title=title,
                     slug=slug,
-                    content_type=content_type,
-                    url_path=f"{index.url_path}{slug}/",
                     date=when,
                     intro=prose.sentence(12, 30),
                     comments_open=True,
                     body=json.dumps(body),
                 )
             )
-        page_fields = [f for f in Page._meta.local_concrete_fields if f.attname != "id"]
-        # bulk_create refuses multi-table models; write the parent rows, then the child rows.
-        created = Page.objects.bulk_create([self._page_row(p, page_fields) for p in posts], batch_size=BATCH)
-        for post, row in zip(posts, created, strict=True):
-            post.pk = post.page_ptr_id = post.id = row.pk
-        _insert_rows(BlogPostPage, posts, BlogPostPage._meta.local_concrete_fields)
-        Page.objects.filter(pk=index.pk).update(numchild=index.numchild + count)
-
-        through = BlogPostPage.authors.through
-        author_rows, tag_rows = [], []
         for post in posts:
-            for author in rng.sample(authors, rng.choice([1, 1, 1, 2])):
-                author_rows.append(through(blogpostpage_id=post.pk, author_id=author.pk))
-            for tag in rng.sample(tags, rng.randint(0, 4)):
-                tag_rows.append(BlogPostTag(content_object_id=post.pk, tag_id=tag.pk))
-        through.objects.bulk_create(author_rows, batch_size=BATCH)
-        BlogPostTag.objects.bulk_create(tag_rows, batch_size=BATCH)
-        self.counts["tags"] = len(tag_rows)
-        return posts
-
-    @staticmethod
-    def _page_row(post, fields):
-        return Page(**{f.attname: getattr(post, f.attname) for f in fields})
+            post.authors = rng.sample(authors, rng.choice([1, 1, 1, 2]))
+            post.tags.set(rng.sample(tags, rng.randint(0, 4)))
+        self.counts["tags"] = sum(len(post.tags.all()) for post in posts)
+        return bulk.add_pages(index, posts)
 
     def make_comments(self, posts, per_post, busy_post_comments):
         """Threaded comments, replies nested up to the configured depth, stored as XtdComment would."""
@@ -231,7 +189,7 @@ class Seeder:
         rng, prose = self.rng, self.prose
         content_type = ContentType.objects.get_for_model(BlogPostPage)
         max_level = max_thread_level_for_content_type(content_type)
-        plan = []  # (post, comment, parent index in plan or None)
+        comments = []  # oldest first within each post, as bulk.add_comments needs them
         for number, post in enumerate(posts):
             wanted = busy_post_comments if number == len(posts) - 1 and busy_post_comments else per_post
             local = []
@@ -241,10 +199,10 @@ class Seeder:
                 parent = None
                 if local and rng.random() < 0.6:
                     candidate = rng.choice(local)
-                    if candidate[2] < max_level:
+                    if candidate.level < max_level:
                         parent = candidate
                 name = rng.choice(COMMENTER_NAMES)
-                comment = Comment(
+                comment = XtdComment(
                     content_type=content_type,
                     object_pk=str(post.pk),
                     site_id=settings.SITE_ID,
@@ -257,45 +215,9 @@ class Seeder:
                     is_public=True,
                     is_removed=False,
                 )
-                entry = [comment, parent, 0 if parent is None else parent[2] + 1, []]
-                if parent is not None:
-                    parent[3].append(entry)
-                local.append(entry)
-                plan.append(entry)
-        created = Comment.objects.bulk_create([e[0] for e in plan], batch_size=BATCH)
-        for entry, row in zip(plan, created, strict=True):
-            entry[0] = row
-        rows = []
-
-        def walk(entry, thread_id, counter):
-            comment, parent, level, children = entry
-            counter[0] += 1
-            xtd = XtdComment(
-                comment_ptr_id=comment.pk,
-                thread_id=thread_id,
-                parent_id=parent[0].pk if parent else comment.pk,
-                level=level,
-                order=counter[0],
-                followup=False,
-                nested_count=0,
-            )
-            rows.append(xtd)
-            nested = 0
-            for child in children:
-                nested += 1 + walk(child, thread_id, counter)
-            xtd.nested_count = nested
-            return nested
-
-        for entry in plan:
-            if entry[1] is None:
-                walk(entry, entry[0].pk, [0])
-        _insert_rows(XtdComment, rows, XtdComment._meta.local_concrete_fields)
-        return len(rows)
-
-    def index(self, posts):
-        """Add the new posts to the search index in large batches (one INSERT each)."""
-        backend = get_search_backend()
-        for start in range(0, len(posts), 500):
-            ids = [p.pk for p in posts[start : start + 500]]
-            batch = list(BlogPostPage.objects.filter(pk__in=ids).prefetch_related("tags", "authors"))
-            backend.add_bulk(BlogPostPage, batch)
+                comment.reply_to = parent
+                comment.level = 0 if parent is None else parent.level + 1
+                local.append(comment)
+                comments.append(comment)
+        bulk.add_comments(comments)
+        return len(comments)

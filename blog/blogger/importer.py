@@ -11,8 +11,6 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.images import ImageFile
 from django.db import transaction
-from django.db.models import CharField, F, OuterRef, Subquery
-from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.text import Truncator, slugify
 from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
@@ -21,12 +19,11 @@ from taggit.models import Tag
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
-from wagtail.models import COMMENTS_RELATION_NAME, Page, PageLogEntry, ReferenceIndex, Revision
-from wagtail.search.backends import get_search_backends
+from wagtail.models import ReferenceIndex
 
-from blog.bulk import BATCH, bulk_create_inherited, index_references, thread_comments
+from blog import bulk
 from blog.frontend_cache import post_urls
-from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage, BlogPostTag
+from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage
 from broadsheet import freshness
 from broadsheet.downloads import DownloadRefused, download
 from broadsheet.mail import one_line
@@ -241,104 +238,15 @@ class BloggerImporter:
             self.report.warn(entry.label, warning)
 
     def create_posts(self):
-        """Write the new posts in a few multi-row INSERTs, leaving the rows that Wagtail's
-        add_child(), save_revision() and publish() would leave: the page in the tree, its tags and
-        authors, one revision that is both the latest and (unless a draft) the live one."""
-        if not self.new_posts:
-            return
-        index, now = self.index, timezone.now()
-        last = index.get_last_child()
-        step = Page._str2int(last.path[-Page.steplen :]) + 1 if last else 1
+        """Write the new posts in a few multi-row INSERTs, as Wagtail's add_child(), save_revision()
+        and publish() (save_revision() alone for a draft) would leave them (see bulk.add_pages)."""
         pages = [page for _entry, page, _pending in self.new_posts]
-        for number, page in enumerate(pages, start=step):
-            # As treebeard's add_child and Page.save() set them for a new last child.
-            page.path = Page._get_path(index.path, index.depth + 1, number)
-            page.depth, page.numchild = index.depth + 1, 0
-            page.url_path = f"{index.url_path}{page.slug}/"
-            page.draft_title = page.title
-            page.locale_id = index.locale_id
-            # A new page has no editors' comments; saying so spares a query per page later.
-            setattr(page, COMMENTS_RELATION_NAME, [])
-        bulk_create_inherited(BlogPostPage, pages, with_ids=self.link_new_posts)
-        Page.objects.filter(pk=index.pk).update(numchild=F("numchild") + len(pages))
-        index.numchild += len(pages)
-        post_type = ContentType.objects.get_for_model(BlogPostPage)
-        PageLogEntry.objects.bulk_create(
-            [
-                # The "Created" line of the page's history, as Page.save() logs a new page.
-                PageLogEntry(
-                    content_type=post_type,
-                    page=page,
-                    label=page.get_admin_display_title(),
-                    action="wagtail.create",
-                    timestamp=now,
-                    data={},
-                    content_changed=True,
-                )
-                for page in pages
-            ],
-            batch_size=BATCH,
-        )
-
-        tagged_items = []
-        for page in pages:
-            for item in page.tagged_items.all():
-                item.content_object = page  # now that the page has its id
-                tagged_items.append(item)
-        BlogPostTag.objects.bulk_create(tagged_items, batch_size=BATCH)
-        through = BlogPostPage.authors.through
-        through.objects.bulk_create(
-            [through(blogpostpage=page, author=author) for page in pages for author in page.authors.all()],
-            batch_size=BATCH,
-        )
-
-        page_type = ContentType.objects.get_for_model(Page)
-        revisions = Revision.objects.bulk_create(
-            [
-                Revision(
-                    content_object=page,
-                    base_content_type=page_type,
-                    content=page.serializable_data(),
-                    object_str=str(page),
-                    created_at=now,
-                )
-                for page in pages
-            ],
-            batch_size=BATCH,
-        )
-        # What save_revision() and publish() then set on the page, in one UPDATE for the
-        # published posts and one for the drafts; each page has the one revision just made.
-        own_revision = Subquery(
-            Revision.objects.filter(
-                base_content_type=page_type, object_id=Cast(OuterRef("pk"), CharField())
-            ).values("pk")
-        )
-        new_pages = Page.objects.filter(pk__in=[page.pk for page in pages])
-        new_pages.filter(live=True).update(
-            latest_revision=own_revision,
-            live_revision=own_revision,
-            latest_revision_created_at=now,
-            last_published_at=now,
-            has_unpublished_changes=False,
-        )
-        new_pages.filter(live=False).update(
-            latest_revision=own_revision, latest_revision_created_at=now, has_unpublished_changes=True
-        )
-        for page, revision in zip(pages, revisions, strict=True):
-            page.latest_revision, page.latest_revision_created_at = revision, now
-            page.has_unpublished_changes = not page.live
-            if page.live:
-                page.live_revision, page.last_published_at = revision, now
-        self.created_pages = pages
+        self.created_pages = bulk.add_pages(self.index, pages, with_ids=self.link_new_posts)
 
     def announce(self):
-        """What saving and publishing each new post and comment would have set off, done once: the
-        search and reference indexes, the cached pages and sidebar, the CDN."""
-        pages = self.created_pages  # with their tags and authors still in memory: no queries
-        for start in range(0, len(pages), BATCH):
-            for backend in get_search_backends(with_auto_update=True):
-                backend.add_bulk(BlogPostPage, pages[start : start + BATCH])
-        index_references(pages)
+        """What saving and publishing each new post and comment would have set off beyond the
+        indexes (which bulk.add_pages and bulk.add_comments fill), done once: the cached pages and
+        sidebar, the CDN."""
         if self.created_pages or self.report.comments_created:
             freshness.bump_now_and_after_commit()
         changed = {page.pk for page in self.created_pages} | self.commented_page_ids
@@ -567,7 +475,7 @@ class BloggerImporter:
         self.report.redirects_created += 1
 
     def save_redirects(self):
-        Redirect.objects.bulk_create(self.new_redirects, batch_size=BATCH)
+        Redirect.objects.bulk_create(self.new_redirects, batch_size=bulk.BATCH)
 
     def label_redirects(self):
         # Blogger's label addresses are spelled as the label was, so every spelling gets one.
@@ -665,13 +573,13 @@ class BloggerImporter:
     def save_comments(self, new, one_by_one):
         # New threads are written in bulk: no per-comment signals, so no cache bump, CDN purge
         # or notification per comment (announce() bumps once; imported comments email no one).
-        bulk_create_inherited(XtdComment, new, with_ids=thread_comments)
-        index_references(new)
+        bulk.add_comments(new)
         for comment in one_by_one:
             comment.parent_id = comment.reply_to.pk
             comment.save()
         BloggerComment.objects.bulk_create(
-            [BloggerComment(blogger_id=c.blogger_id, comment=c) for c in new + one_by_one], batch_size=BATCH
+            [BloggerComment(blogger_id=c.blogger_id, comment=c) for c in new + one_by_one],
+            batch_size=bulk.BATCH,
         )
         self.report.comments_created += len(new) + len(one_by_one)
         self.commented_page_ids = {int(comment.object_pk) for comment in new}
