@@ -451,6 +451,10 @@ class CommentReview(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # What the reader's browser sent with the comment, kept (when Akismet checks comments) so a
+    # moderator's verdict reaches Akismet with what it was told when the comment was checked.
+    user_agent = models.CharField(max_length=512, blank=True)
+    referrer = models.CharField(max_length=512, blank=True)
 
     def __str__(self):
         return f"Review of comment {self.comment_id}"

@@ -9,7 +9,7 @@ from django_comments_xtd.models import XtdComment
 
 from blog.models import CommentReview, CommentSettings
 
-from .comment_helpers import submit_comment
+from .comment_helpers import bulk, submit_comment
 from .factories import make_comment, make_post
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +30,6 @@ def moderator(db):
 def admin_client(client, moderator):
     client.force_login(moderator)
     return client
-
-
-def bulk(client, action, comments):
-    url = f"/admin/bulk/django_comments_xtd/xtdcomment/{action}/?" + "&".join(f"id={c.pk}" for c in comments)
-    assert client.get(url).status_code == 200  # the confirmation page
-    return client.post(url)
 
 
 def test_first_comment_is_held_moderator_told_then_approved_in_admin(client, post, moderator):

@@ -1,5 +1,5 @@
 """Moderation: the rules every new comment passes, where accepted comments are stored, and the
-status changes moderators make."""
+status changes moderators make (each reported to Akismet when it corrects or confirms a hold)."""
 
 from django.conf import settings
 from django.db import transaction
@@ -9,9 +9,9 @@ from django_comments_xtd.moderation import XtdCommentModerator
 from django_comments_xtd.signals import confirmation_received
 
 from ..models import CommentReview, CommentSettings
-from ..tasks import notify_followers
+from ..tasks import notify_followers, report_to_akismet
 from .notifications import notify_moderators
-from .spam import akismet_says_spam, count_links
+from .spam import akismet_says_spam, count_links, kept_headers
 from .status import CommentStatus, is_moderator, public_comments, status_of
 
 
@@ -38,20 +38,34 @@ class BlogPostModerator(XtdCommentModerator):
             public_comments().filter(user_email__iexact=comment["user_email"]).exists()
         ):
             reasons.append("first comment from this address")
-        request.comment_review = {"spam": bool(spam), "held_because": "; ".join(reasons)}
+        review = {"spam": bool(spam), "held_because": "; ".join(reasons)}
+        if settings.AKISMET_API_KEY:
+            # Kept only to tell Akismet about the comment again when a moderator decides on it.
+            review.update(kept_headers(request))
+        request.comment_review = review
         if spam:
             comment.update(CommentStatus.SPAM.flags)
         return bool(reasons)
 
     def email(self, comment, content_object, request):
-        """Record why a comment was held, then tell the moderators about it."""
+        """Record why a comment was held (or what Akismet was told), then tell the moderators."""
         stored = comment.xtd_comment
         review = getattr(request, "comment_review", None)
-        if stored is None or not review or stored.is_public:
+        if stored is None or not review or (stored.is_public and "user_agent" not in review):
             return
         CommentReview.objects.update_or_create(comment=stored, defaults=review)
         if status_of(stored) is CommentStatus.HELD and CommentSettings.for_request(request).notify_moderators:
             notify_moderators(stored, content_object)
+
+
+def akismet_verdict(before, after):
+    """True (spam) or False (ham) when a change of status is news for Akismet, else None: a comment
+    marked spam, or one held back (by a rule or as spam) that a moderator lets through."""
+    if after is CommentStatus.SPAM and before is not CommentStatus.SPAM:
+        return True
+    if after is CommentStatus.PUBLIC and before in {CommentStatus.HELD, CommentStatus.SPAM}:
+        return False
+    return None
 
 
 def set_status(comments, status, user):
@@ -68,10 +82,13 @@ def set_status(comments, status, user):
             comment=comment,
             defaults={"spam": status.is_spam, "reviewed_by": user, "reviewed_at": timezone.now()},
         )
-        # Queued in the caller's transaction: the task exists exactly when the change that caused it does.
+        # Tasks are queued in the caller's transaction: each exists exactly when its change does.
         if status is CommentStatus.PUBLIC and before is not CommentStatus.PUBLIC:
             if comment.content_object is not None:
                 notify_followers.enqueue(comment.pk)
+        verdict = akismet_verdict(before, status)
+        if verdict is not None and settings.AKISMET_API_KEY and comment.ip_address:
+            report_to_akismet.enqueue(comment.pk, spam=verdict)
         changed += 1
     return changed
 

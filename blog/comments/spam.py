@@ -1,8 +1,8 @@
-"""Spam: Akismet's verdict on a new comment, and links counted.
+"""Spam: Akismet's verdict on a new comment, moderators' verdicts sent back to it, links counted.
 
 Akismet is asked through the ``akismet`` package. The package always addresses Akismet's own
 host; ``AKISMET_API_URL`` (its 1.1 API) may name another one, so requests are sent there by
-the HTTP client's transport. Without ``AKISMET_API_KEY`` nothing is asked.
+the HTTP client's transport. Without ``AKISMET_API_KEY`` nothing is asked or reported.
 """
 
 import logging
@@ -22,6 +22,7 @@ LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 # Where the package sends its 1.1 calls; the part after it names the call ("comment-check").
 PACKAGE_API_URL = "https://rest.akismet.com/1.1/"
 CHECK_TIMEOUT_SECONDS = 5
+# The longest user agent and referrer kept for reporting a comment to Akismet later.
 KEPT_HEADER_LENGTH = 512
 
 
@@ -56,7 +57,7 @@ def http_client():
 
 
 def kept_headers(request):
-    """The browser's user agent and referrer, which Akismet weighs."""
+    """What Akismet wants to hear again when a moderator reports the comment: user agent, referrer."""
     return {
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:KEPT_HEADER_LENGTH],
         "referrer": request.META.get("HTTP_REFERER", "")[:KEPT_HEADER_LENGTH],
@@ -87,3 +88,24 @@ def akismet_says_spam(comment, post, request):
         logger.warning("Akismet gave no verdict: %s", error)
         return None
     return bool(verdict)
+
+
+def report(comment, post, review, spam):
+    """Tell Akismet a moderator found the stored `comment` spam (`spam`) or not, with what it was
+    told when the comment was posted; raises akismet.AkismetError when Akismet did not take it."""
+    arguments = {
+        "user_agent": review.user_agent if review else "",
+        "referrer": review.referrer if review else "",
+        "permalink": post.get_full_url(),
+        "comment_type": "comment" if comment.parent_id == comment.pk else "reply",
+        "comment_author": comment.user_name,
+        "comment_author_email": comment.user_email,
+        "comment_author_url": comment.user_url,
+        "comment_content": comment.comment,
+        "comment_date_gmt": comment.submit_date.isoformat(),
+        "blog_lang": "en",
+    }
+    with http_client() as http:
+        client = akismet_client(post.get_site().root_url, http)
+        submit = client.submit_spam if spam else client.submit_ham
+        return submit(comment.ip_address or "", **arguments)
