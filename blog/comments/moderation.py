@@ -51,7 +51,9 @@ class BlogPostModerator(XtdCommentModerator):
         """Record why a comment was held (or what Akismet was told), then tell the moderators."""
         stored = comment.xtd_comment
         review = getattr(request, "comment_review", None)
-        if stored is None or not review or (stored.is_public and "user_agent" not in review):
+        if stored is None or not review:
+            return
+        if status_of(stored) is CommentStatus.PUBLIC and "user_agent" not in review:
             return
         CommentReview.objects.update_or_create(comment=stored, defaults=review)
         if status_of(stored) is CommentStatus.HELD and CommentSettings.for_request(request).notify_moderators:
@@ -110,5 +112,5 @@ def store_posted_comment(sender, comment, request, **kwargs):
         stored.save()
         comment.xtd_comment = stored
         confirmation_received.send(sender=TmpXtdComment, comment=comment, request=request)
-        if stored.is_public:
+        if status_of(stored) is CommentStatus.PUBLIC:
             notify_followers.enqueue(stored.pk)
