@@ -14,45 +14,18 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
-from .comments import set_status
+from .comments.moderation import set_status
+from .comments.status import CommentStatus, is_moderator, status_of, with_status
 from .models import BlogPostPage
-
-STATUSES = [
-    ("held", "Awaiting moderation"),
-    ("public", "Public"),
-    ("removed", "Removed"),
-    ("spam", "Spam"),
-]
-
-
-def with_status(queryset, status):
-    if status == "held":
-        return queryset.filter(is_public=False, is_removed=False)
-    if status == "public":
-        return queryset.filter(is_public=True, is_removed=False)
-    if status == "removed":
-        return queryset.filter(is_removed=True).exclude(review__spam=True)
-    if status == "spam":
-        return queryset.filter(review__spam=True)
-    return queryset
 
 
 def review_of(comment):
-    return comment.review if hasattr(comment, "review") else None
-
-
-def status_of(comment):
-    review = review_of(comment)
-    if review is not None and review.spam:
-        return "Spam"
-    if comment.is_removed:
-        return "Removed"
-    return "Public" if comment.is_public else "Awaiting moderation"
+    return getattr(comment, "review", None)
 
 
 class CommentFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
-        label="Status", choices=STATUSES, method="filter_status", empty_label="All comments"
+        label="Status", choices=CommentStatus.choices, method="filter_status", empty_label="All comments"
     )
     post = django_filters.ModelChoiceFilter(
         label="Post",
@@ -82,7 +55,7 @@ class PostColumn(Column):
         if post is None:
             context.update(value="(deleted post)", link_url=None)
         else:
-            shown = instance.is_public and not instance.is_removed
+            shown = status_of(instance) is CommentStatus.PUBLIC
             # A comment not (yet) shown has no anchor of its own; its reply-to comment or the section does.
             parent = f"c{instance.parent_id}" if instance.level else "comments"
             anchor = f"c{instance.pk}" if shown else parent
@@ -158,7 +131,7 @@ class CommentViewSet(SnippetViewSet):
         ),
         Column("author", label="Author", accessor=lambda c: f"{c.user_name} <{c.user_email}>"),
         PostColumn("post", label="Post"),
-        Column("status", label="Status", accessor=status_of),
+        Column("status", label="Status", accessor=lambda c: status_of(c).label),
         Column("held", label="Held because", accessor=lambda c: getattr(review_of(c), "held_because", "")),
         DateColumn("submit_date", label="Posted"),
     ]
@@ -185,7 +158,7 @@ class CommentStatusBulkAction(SnippetBulkAction):
     models = [XtdComment]
 
     def check_perm(self, obj):
-        return self.request.user.has_perm("django_comments_xtd.change_xtdcomment")
+        return is_moderator(self.request.user)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "action_label": self.display_name}
@@ -202,7 +175,7 @@ class ApproveCommentsBulkAction(CommentStatusBulkAction):
     display_name = "Approve"
     action_type = "approve"
     aria_label = "Approve the selected comments"
-    status = "public"
+    status = CommentStatus.PUBLIC
     done = "approved and shown"
     action_priority = 10
 
@@ -211,7 +184,7 @@ class RemoveCommentsBulkAction(CommentStatusBulkAction):
     display_name = "Remove"
     action_type = "remove"
     aria_label = "Remove the selected comments"
-    status = "removed"
+    status = CommentStatus.REMOVED
     done = "removed"
     action_priority = 20
 
@@ -220,7 +193,7 @@ class SpamCommentsBulkAction(CommentStatusBulkAction):
     display_name = "Mark as spam"
     action_type = "spam"
     aria_label = "Mark the selected comments as spam"
-    status = "spam"
+    status = CommentStatus.SPAM
     done = "marked as spam"
     action_priority = 25
 
@@ -234,6 +207,6 @@ class AwaitingModerationPanel(Component):
 
     def get_context_data(self, parent_context):
         return {
-            "count": with_status(XtdComment.norel_objects.all(), "held").count(),
-            "queue_url": reverse("comments:list") + "?status=held",
+            "count": with_status(XtdComment.norel_objects.all(), CommentStatus.HELD).count(),
+            "queue_url": f"{reverse('comments:list')}?status={CommentStatus.HELD}",
         }

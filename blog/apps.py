@@ -12,7 +12,7 @@ class BlogConfig(AppConfig):
         from django_comments_xtd.moderation import moderator
 
         from . import signals  # noqa: F401
-        from .comments import BlogPostModerator, store_posted_comment
+        from .comments.moderation import BlogPostModerator, store_posted_comment
         from .models import BlogPostPage
 
         moderator.register(BlogPostPage, BlogPostModerator)

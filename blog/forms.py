@@ -4,7 +4,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django_comments_xtd.forms import XtdCommentForm
-from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
+from django_comments_xtd.models import max_thread_level_for_content_type
+
+from .comments.status import public_comments
 
 RELOAD = "Reload the post and reply again, or write a new comment."
 
@@ -45,14 +47,11 @@ class CommentForm(XtdCommentForm):
         if reply_to == 0:
             return 0
         content_type = ContentType.objects.get_for_model(self.target_object)
-        parent = XtdComment.norel_objects.filter(
-            pk=reply_to,
-            content_type=content_type,
-            object_pk=str(self.target_object.pk),
-            site_id=settings.SITE_ID,
-            is_public=True,
-            is_removed=False,
-        ).first()
+        parent = (
+            public_comments()
+            .filter(pk=reply_to, content_type=content_type, object_pk=str(self.target_object.pk))
+            .first()
+        )
         if parent is None:
             raise forms.ValidationError(
                 f"The comment you are replying to is not shown on this post. {RELOAD}"

@@ -7,11 +7,12 @@ import unicodedata
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -23,7 +24,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, Site
+from wagtail.models import Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -31,6 +32,7 @@ from broadsheet import freshness
 from broadsheet.pagination import paginate
 
 from .blocks import BodyBlock
+from .comments.status import public_comments
 from .privacy import CachedRestrictionsMixin, public_q
 
 # Path segments the index serves itself; a post with one of these slugs could never be reached.
@@ -177,10 +179,23 @@ def with_byline(posts):
     )
 
 
+def with_comment_counts(posts):
+    """`posts` with `comment_count`, how many comments readers see on each, in the same query."""
+    counts = (
+        public_comments()
+        .filter(
+            content_type=ContentType.objects.get_for_model(BlogPostPage),
+            object_pk=Cast(OuterRef("pk"), output_field=models.CharField()),
+        )
+        .values("object_pk")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return posts.annotate(comment_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+
+
 def as_cards(posts):
     """`posts` with all a card shows (byline, comment count) in one query, without their bodies."""
-    from .comments import with_comment_counts
-
     return with_comment_counts(with_byline(posts.defer_streamfields()))
 
 
@@ -267,11 +282,8 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         validate_one_line_title(self.title)
 
     def get_context(self, request, *args, **kwargs):
-        from .comments import comment_context
-
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
-        context.update(comment_context(self, request))
         context["neighbours"] = self.cached_neighbours(request)
         context["page_structured_data"] = self.structured_data(request)
         return context
@@ -294,12 +306,12 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
     def comments_closed(self, request=None):
         """True when readers may no longer comment: switched off, or older than the site allows."""
-        from .comments import comment_settings
-
         if not self.comments_open:
             return True
-        site = Site.find_for_request(request) if request is not None else self.get_site()
-        days = comment_settings(site).close_after_days
+        if request is not None:
+            days = CommentSettings.for_request(request).close_after_days
+        else:
+            days = CommentSettings.for_site(self.get_site()).close_after_days
         return bool(days) and self.date + timedelta(days=days) < timezone.now()
 
     def cached_neighbours(self, request):
@@ -416,6 +428,16 @@ class CommentSettings(BaseSiteSetting):
     class Meta:
         verbose_name = "comment settings"
 
+    @classmethod
+    def for_site(cls, site):
+        """The site's settings, or the defaults (unsaved) when they were never saved; kept until
+        anything readers see changes, as every post page reads them."""
+        site_id = getattr(site, "pk", site)
+        return freshness.cached(
+            ("comment-settings", site_id),
+            lambda: cls.objects.filter(site_id=site_id).first() or cls(site_id=site_id),
+        )
+
 
 class CommentReview(models.Model):
     """Moderation facts about one comment that XtdComment has no field for: spam, and why it was held."""
@@ -429,6 +451,10 @@ class CommentReview(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # What the reader's browser sent with the comment, kept (when Akismet checks comments) so a
+    # moderator's verdict reaches Akismet with what it was told when the comment was checked.
+    user_agent = models.CharField(max_length=512, blank=True)
+    referrer = models.CharField(max_length=512, blank=True)
 
     def __str__(self):
         return f"Review of comment {self.comment_id}"

@@ -3,13 +3,33 @@
 from django_comments_xtd.models import XtdComment
 from django_tasks import task
 
-from .comments import send_follower_notifications
+from .comments.notifications import send_follower_notifications
+from .comments.spam import report
+from .comments.status import CommentStatus, status_of, with_status
+from .models import BlogPostPage
 
 
 @task()
 def notify_followers(comment_id):
     """Queue one email per follower of the comment's post (each delivered, and retried, on its own)."""
-    comment = XtdComment.norel_objects.filter(pk=comment_id, is_public=True, is_removed=False).first()
+    comment = with_status(XtdComment.norel_objects.filter(pk=comment_id), CommentStatus.PUBLIC).first()
     if comment is None:
         return 0  # removed or held again before the worker got to it
     return send_follower_notifications(comment)
+
+
+@task()
+def report_to_akismet(comment_id, spam):
+    """Tell Akismet a moderator found the comment spam (`spam`) or not; True when it was told.
+
+    Nothing is sent when a moderator changed their mind before the worker got to it. A call
+    Akismet refuses, or that cannot reach it, fails the task (kept, like every result, as a row).
+    """
+    comment = XtdComment.norel_objects.select_related("review").filter(pk=comment_id).first()
+    wanted = CommentStatus.SPAM if spam else CommentStatus.PUBLIC
+    if comment is None or status_of(comment) is not wanted:
+        return False
+    post = BlogPostPage.objects.filter(pk=comment.object_pk).first()
+    if post is None:
+        return False
+    return report(comment, post, getattr(comment, "review", None), spam)

@@ -16,7 +16,9 @@ from wagtail.models import Page
 
 from broadsheet.client import client_ip
 
-from .comments import post_content_type, rate_limited, read_mute_key
+from .comments.limits import rate_limited
+from .comments.notifications import read_mute_key
+from .comments.status import CommentStatus, status_of, with_status
 from .models import BlogPostPage
 from .privacy import public_q
 
@@ -39,7 +41,7 @@ def readable_post(pk):
 
 def post_of(comment):
     """The readable post a comment belongs to, or None."""
-    if comment is None or comment.content_type_id != post_content_type().pk:
+    if comment is None or comment.content_type_id != ContentType.objects.get_for_model(BlogPostPage).pk:
         return None
     return readable_post(comment.object_pk)
 
@@ -120,7 +122,7 @@ def comment_sent(request):
     post = post_of(comment)
     if post is None:
         return refuse(request, 404, "There is no such comment.")
-    if comment.is_public and not comment.is_removed:
+    if status_of(comment) is CommentStatus.PUBLIC:
         return redirect(comment)  # through page_redirect, to the post, at the comment
     return TemplateResponse(request, "django_comments_xtd/moderated.html", {"comment": comment, "post": post})
 
@@ -145,7 +147,7 @@ def reply(request, cid):
     """The reply form for readers without JavaScript, for comments that can still be answered."""
     from django_comments_xtd.views import reply as package_reply
 
-    comment = XtdComment.norel_objects.filter(pk=cid, is_public=True, is_removed=False).first()
+    comment = with_status(XtdComment.norel_objects.filter(pk=cid), CommentStatus.PUBLIC).first()
     post = post_of(comment)
     if post is None:
         return refuse(request, 404, "There is no such comment to reply to.")
@@ -175,8 +177,9 @@ def comment_form(request, post_id):
 def mute(request, key):
     """The link in a follow-up email: GET asks (link scanners open links), POST stops the emails.
 
-    The key is signed JSON (blog.comments.mute_key) and is only ever parsed as JSON; links in
-    django-comments-xtd's own format, or altered or expired ones, are refused with a 400.
+    The key is signed JSON (blog.comments.notifications.mute_key) and is only ever parsed as
+    JSON; links in django-comments-xtd's own format, or altered or expired ones, are refused
+    with a 400.
     """
     from django_comments_xtd.models import XtdComment
 

@@ -13,6 +13,7 @@ from .admin_views import (
     RemoveCommentsBulkAction,
     SpamCommentsBulkAction,
 )
+from .comments.status import is_moderator
 
 register_permission_policy(XtdComment, CommentPermissionPolicy(XtdComment), exact_class=True)
 register_snippet(CommentViewSet)
@@ -23,5 +24,5 @@ for action in (ApproveCommentsBulkAction, RemoveCommentsBulkAction, SpamComments
 
 @hooks.register("construct_homepage_panels")
 def add_awaiting_moderation_panel(request, panels):
-    if request.user.has_perm("django_comments_xtd.change_xtdcomment"):
+    if is_moderator(request.user):
         panels.append(AwaitingModerationPanel())

@@ -279,8 +279,8 @@ FORWARDED_ALLOW_IPS = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 COMMENTS_APP = "django_comments_xtd"
 COMMENTS_XTD_MAX_THREAD_LEVEL = int(os.environ.get("COMMENTS_MAX_THREAD_LEVEL", 3))
 # Readers comment without an email round trip; moderation and the spam checks carry the load.
-# blog.comments.store_posted_comment stores every accepted comment at once on that basis, and
-# django-comments-xtd's confirmation view (which unpickles its keys) is not mounted.
+# blog.comments.moderation.store_posted_comment stores every accepted comment at once on that
+# basis, and django-comments-xtd's confirmation view (which unpickles its keys) is not mounted.
 COMMENTS_XTD_CONFIRM_EMAIL = False
 COMMENT_MAX_LENGTH = 3000
 COMMENTS_XTD_FORM_CLASS = "blog.forms.CommentForm"

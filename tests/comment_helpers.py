@@ -1,4 +1,4 @@
-"""Reading and submitting the comment form the way a browser does."""
+"""Reading and submitting the comment form the way a browser does, and moderating in the admin."""
 
 from html.parser import HTMLParser
 
@@ -63,3 +63,10 @@ def submit_comment(client, page_url, text, name="Rosa Quill", email="rosa@exampl
     fields.update(name=name, email=email, comment=text, url="")
     fields.update(extra)
     return client.post(action, fields, REMOTE_ADDR=remote_addr)
+
+
+def bulk(client, action, comments):
+    """Run the admin's bulk `action` ("approve", "remove", "spam") on `comments` as `client`'s user."""
+    url = f"/admin/bulk/django_comments_xtd/xtdcomment/{action}/?" + "&".join(f"id={c.pk}" for c in comments)
+    assert client.get(url).status_code == 200  # the confirmation page
+    return client.post(url)

@@ -81,14 +81,18 @@ def purge_server(settings):
 
 
 class FakeAkismet(BaseHTTPRequestHandler):
-    """Answers comment-check like Akismet: spam when the text mentions pills."""
+    """Answers like Akismet: comment-check calls spam any text that mentions pills; submit-spam
+    and submit-ham thank. `seen` holds every call as (path, form data)."""
 
     seen = []
 
     def do_POST(self):
         data = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
         FakeAkismet.seen.append((self.path, data))
-        answer = b"true" if "pills" in data["comment_content"][0] else b"false"
+        if self.path.endswith("/comment-check"):
+            answer = b"true" if "pills" in data["comment_content"][0] else b"false"
+        else:
+            answer = b"Thanks for making the web a better place."
         self.send_response(200)
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()

@@ -9,7 +9,7 @@ from django_comments_xtd.models import XtdComment
 
 from blog.models import CommentReview, CommentSettings
 
-from .comment_helpers import submit_comment
+from .comment_helpers import bulk, submit_comment
 from .factories import make_comment, make_post
 
 pytestmark = pytest.mark.django_db
@@ -30,12 +30,6 @@ def moderator(db):
 def admin_client(client, moderator):
     client.force_login(moderator)
     return client
-
-
-def bulk(client, action, comments):
-    url = f"/admin/bulk/django_comments_xtd/xtdcomment/{action}/?" + "&".join(f"id={c.pk}" for c in comments)
-    assert client.get(url).status_code == 200  # the confirmation page
-    return client.post(url)
 
 
 def test_first_comment_is_held_moderator_told_then_approved_in_admin(client, post, moderator):
@@ -139,3 +133,20 @@ def test_subscriber_hears_of_a_held_reply_only_once_it_is_approved(admin_client,
     bulk(admin_client, "approve", [XtdComment.objects.get(user_email="newcomer@example.org")])
     [email] = mail.outbox
     assert email.to == ["sub@example.org"] and "A newcomer answers" in email.body
+
+
+def test_comment_settings_saved_in_the_admin_apply_to_the_next_reader(admin_client, blog_index):
+    old_post = make_post(blog_index, "Old news", date="2020-01-01 09:00")
+    site = old_post.get_site()
+    url = f"/admin/settings/blog/commentsettings/{site.pk}/"
+    form = admin_client.get(url)
+    assert form.status_code == 200 and 'name="close_after_days"' in form.content.decode()
+    values = {
+        "close_after_days": "30",
+        "max_links": "2",
+        "hold_first_comments": "on",
+        "notify_moderators": "on",
+    }
+    assert admin_client.post(url, values).status_code == 302
+    assert CommentSettings.objects.get(site=site).close_after_days == 30
+    assert "Comments are closed." in Client().get(old_post.url).content.decode()

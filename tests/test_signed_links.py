@@ -14,7 +14,7 @@ from django_comments_xtd import signed as xtd_signed
 from django_comments_xtd.conf import settings as xtd_settings
 from django_comments_xtd.models import XtdComment
 
-from blog.comments import MUTE_SALT, mute_key
+from blog.comments.notifications import MUTE_SALT, mute_key
 from settings.base import local_secret_key
 
 from .factories import make_comment, make_post

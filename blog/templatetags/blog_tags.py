@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 
+from blog.comments.threads import section_context
 from blog.sidebar import get_sidebar
 from broadsheet import freshness
 
@@ -53,6 +54,13 @@ def tag_url(context, blog_index, slug):
         if request is not None:
             request._tag_url_prefixes = {**prefixes, blog_index.pk: prefix}
     return f"{prefix}{quote(slug, safe=RFC3986_SUBDELIMS + '~:@')}/"
+
+
+@register.inclusion_tag("includes/comments.html", takes_context=True)
+def comment_section(context, post):
+    """`post`'s comments: the thread, its count, and the form while comments are open."""
+    request = context.get("request")
+    return {**section_context(post, request), "request": request, "user": context.get("user")}
 
 
 @register.simple_tag
