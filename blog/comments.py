@@ -31,7 +31,7 @@ from django_comments_xtd.models import TmpXtdComment, XtdComment, max_thread_lev
 from django_comments_xtd.moderation import XtdCommentModerator
 from django_comments_xtd.signals import confirmation_received
 
-from broadsheet import freshness
+from broadsheet import caching
 from broadsheet.client import client_ip
 from broadsheet.mail import one_line
 
@@ -42,15 +42,17 @@ LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
 def comment_settings(site):
-    """The site's CommentSettings (defaults when never saved), cached until anything readers see changes."""
+    """The site's CommentSettings (defaults when never saved), cached until the site scope changes."""
     from wagtail.models import Site
 
     from .models import CommentSettings
 
     site_id = site.pk if isinstance(site, Site) else site
-    return freshness.cached(
-        ("comment-settings", site_id),
+    return caching.cached(
+        "comment-settings",
         lambda: CommentSettings.objects.filter(site_id=site_id).first() or CommentSettings(site_id=site_id),
+        scopes=[caching.SITE],
+        vary=site_id,
     )
 
 

@@ -22,7 +22,7 @@ from taggit.models import Tag
 from wagtail.models import Locale, Page
 from wagtail.search.backends import get_search_backend
 
-from broadsheet import freshness
+from broadsheet import caching
 
 from .models import RESERVED_SLUGS, Author, BlogPostPage, BlogPostTag
 
@@ -136,7 +136,7 @@ class Seeder:
             pages = self.make_posts(posts, authors, tags)
             comments = self.make_comments(pages, comments_per_post, busy_post_comments)
         self.index(pages)
-        freshness.bump()
+        caching.forget(caching.SITE)
         self.counts.update(posts=len(pages), comments=comments)
         return self.counts
 

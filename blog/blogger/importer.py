@@ -27,7 +27,7 @@ from wagtail.search.backends import get_search_backends
 from blog.bulk import BATCH, bulk_create_inherited, index_references, thread_comments
 from blog.frontend_cache import post_urls
 from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage, BlogPostTag
-from broadsheet import freshness
+from broadsheet import caching
 from broadsheet.downloads import DownloadRefused, download
 from broadsheet.mail import one_line
 
@@ -340,7 +340,7 @@ class BloggerImporter:
                 backend.add_bulk(BlogPostPage, pages[start : start + BATCH])
         index_references(pages)
         if self.created_pages or self.report.comments_created:
-            freshness.bump_now_and_after_commit()
+            caching.forget(caching.SITE)
         changed = {page.pk for page in self.created_pages} | self.commented_page_ids
         if settings.WAGTAILFRONTENDCACHE and changed:
             posts = BlogPostPage.objects.live().filter(pk__in=changed).prefetch_related("tags")
