@@ -132,21 +132,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 def disk_caches(directory):
     """The three cache aliases as diskcache stores under `directory`, each with its byte budget."""
 
-    def store(name, megabytes, timeout):
+    def store(name, megabytes, shards, timeout):
         # diskcache answers a busy shard's read as a miss after DATABASE_TIMEOUT seconds; writes
-        # to "default" (a generation, a rate-limit count) wait longer rather than be lost.
+        # to "default" (a generation, a rate-limit count) wait longer rather than be lost. Shards
+        # let workers store at once; "default" is written rarely and read several keys at a time.
         return {
-            "BACKEND": "diskcache.DjangoCache",
+            "BACKEND": "broadsheet.caching.backends.DiskCache",
             "LOCATION": str(Path(directory) / name),
-            "SHARDS": 4,
+            "SHARDS": shards,
             "DATABASE_TIMEOUT": timeout,
             "OPTIONS": {"size_limit": megabytes * 2**20},
         }
 
     return {
-        "default": store("default", int(os.environ.get("CACHE_SIZE_MB", 64)), 1.0),
-        "values": store("values", int(os.environ.get("VALUE_CACHE_SIZE_MB", 256)), 0.1),
-        "pages": store("pages", int(os.environ.get("PAGE_CACHE_SIZE_MB", 1024)), 0.1),
+        "default": store("default", int(os.environ.get("CACHE_SIZE_MB", 64)), 1, 1.0),
+        "values": store("values", int(os.environ.get("VALUE_CACHE_SIZE_MB", 256)), 4, 0.1),
+        "pages": store("pages", int(os.environ.get("PAGE_CACHE_SIZE_MB", 1024)), 4, 0.1),
     }
 
 
