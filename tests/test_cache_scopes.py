@@ -182,3 +182,43 @@ def test_a_response_that_used_the_csrf_token_is_private(rf, settings):
     middleware = PageCacheMiddleware(lambda request: HttpResponse(f"<input value='{get_token(request)}'>"))
     response = middleware(rf.get("/somewhere/"))
     assert response["X-Page-Cache"] == "skip" and "private" in directives(response)
+
+
+def test_moving_a_post_to_another_date_forgets_its_old_and_new_neighbours(client, blog_index):
+    make_post(blog_index, "January", slug="january", date="2024-01-01 09:00")
+    moving = make_post(blog_index, "February", slug="february", date="2024-02-01 09:00")
+    make_post(blog_index, "March", slug="march", date="2024-03-01 09:00")
+    make_post(blog_index, "November", slug="november", date="2024-11-01 09:00")
+    make_post(blog_index, "December", slug="december", date="2024-12-01 09:00")
+    make_post(blog_index, "Older", slug="older", date="2023-01-01 09:00")
+    warm(client, "/blog/january/", "/blog/march/", "/blog/november/", "/blog/december/", "/blog/older/")
+
+    moving.date = moving.date.replace(month=11, day=15)
+    moving.save_revision().publish()
+
+    for url in ("/blog/january/", "/blog/march/", "/blog/november/", "/blog/december/"):
+        assert client.get(url)["X-Page-Cache"] == "miss", url
+    assert "February" in client.get("/blog/november/").content.decode()
+    assert "February" not in client.get("/blog/january/").content.decode()
+    assert client.get("/blog/older/")["X-Page-Cache"] == "hit"
+
+
+def test_a_page_rendered_while_something_changes_is_not_kept(rf):
+    from django.http import HttpResponse
+
+    from broadsheet import caching
+    from broadsheet.caching.pages import PageCacheMiddleware
+
+    renders = []
+
+    def view(request):
+        if not renders:
+            caching.forget(caching.post(1))  # a change lands while the first request renders
+        renders.append(request.path)
+        return HttpResponse("the page")
+
+    middleware = PageCacheMiddleware(view)
+    assert middleware(rf.get("/somewhere/"))["X-Page-Cache"] == "miss"
+    assert middleware(rf.get("/somewhere/"))["X-Page-Cache"] == "miss"  # rendered again: nothing kept
+    assert middleware(rf.get("/somewhere/"))["X-Page-Cache"] == "hit"
+    assert len(renders) == 2
