@@ -23,7 +23,7 @@ FACET_LIMIT = 30
 # Ranking reads the whole text of every post it ranks. When a word is in most posts, ranking
 # them all would read the whole blog on every search: past this many matches, the newest this
 # many are ranked and listed (the page says so), and all of them are counted and narrowable.
-# Which posts those are is kept per content version, like the counts; ranking them is not.
+# Which posts those are is kept until listings change, like the counts; ranking them is not.
 RANK_WINDOW = 200
 COUNTS_SECONDS = settings.LISTING_COUNT_CACHE_SECONDS
 
@@ -127,7 +127,7 @@ def published_posts():
 
 def tag_facets(matched_ids, search):
     """The labels of the matched posts with how many carry each, and the link that narrows to
-    each: one aggregate query, kept per content version and search."""
+    each: one aggregate query, kept per search until listings change."""
 
     def facets():
         rows = (
