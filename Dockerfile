@@ -24,7 +24,8 @@ RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(
     DATABASE_URL=postgres://unused@localhost/unused \
     python manage.py collectstatic --noinput --verbosity 0
 
-RUN useradd --create-home --uid 10001 broadsheet && mkdir -p /app/media && chown broadsheet /app/media
+RUN useradd --create-home --uid 10001 broadsheet \
+    && mkdir -p /app/media /app/.data/cache && chown broadsheet /app/media /app/.data/cache
 USER broadsheet
 
 EXPOSE 8000

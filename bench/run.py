@@ -46,13 +46,13 @@ def bench_environment(database_url, port, page_cache):
         DJANGO_SECURE_SSL_REDIRECT="0",
         DATABASE_URL=database_url,
         STATIC_ROOT=str(WORK / "static"),
-        FRESHNESS_STAMP_FILE=str(WORK / "freshness"),
+        CACHE_DIR=str(WORK / "cache"),
         PAGE_CACHE="1" if page_cache else "0",
         WEB_CONCURRENCY="2",
         GUNICORN_BIND=f"127.0.0.1:{port}",
         PYTHONUNBUFFERED="1",
     )
-    env.pop("REDIS_URL", None)  # the default: local-memory cache in each worker
+    env.pop("REDIS_URL", None)  # the default: the disk cache every worker of the machine shares
     return env
 
 

@@ -1,8 +1,9 @@
-"""Purge a CDN or caching proxy (wagtail.contrib.frontend_cache) when what readers see changes.
+"""The public URLs a CDN or caching proxy (wagtail.contrib.frontend_cache) holds for a post.
 
 Wagtail itself purges a page's own URL when it is published or unpublished. A post also
 appears on its blog's index, feeds, archives and label pages and on the home page, and its
-comments change the post page and the comment counts on those listings: all are purged here.
+comments change the post page and the comment counts on those listings (blog/changes.py says
+which change purges what).
 """
 
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
@@ -28,7 +29,3 @@ def post_urls(post):
     if not home.is_root():
         batch.add_page(home)
     return batch.urls
-
-
-def purge_post(post):
-    PurgeBatch(post_urls(post)).purge()

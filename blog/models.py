@@ -28,7 +28,7 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
-from broadsheet import freshness
+from broadsheet import caching
 from broadsheet.pagination import paginate
 
 from .blocks import BodyBlock
@@ -98,8 +98,9 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         """Live, public posts of this blog, newest first, ready to render as cards."""
         return posts_as_cards().live().filter(public_q()).child_of(self).order_by("-date", "-pk")
 
-    def render_listing(self, request, posts, template=None, **context):
-        page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE)
+    def render_listing(self, request, posts, listing, template=None, **context):
+        """A page of `posts`; `listing` names which of this blog's listings they are (its order is kept)."""
+        page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE, listing=(self.pk, *listing))
         return self.render(
             request,
             template=template or self.get_template(request),
@@ -108,20 +109,22 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
 
     @path("")
     def index_view(self, request):
-        return self.render_listing(request, self.get_posts())
+        return self.render_listing(request, self.get_posts(), listing=("index",))
 
     @path("tag/<str:tag>/")
     def tag_view(self, request, tag):
         tag = get_object_or_404(Tag, slug=tag)
         posts = self.get_posts().filter(tags=tag)
-        return self.render_listing(request, posts, template="blog/blog_tag_page.html", tag=tag, noun=tag.name)
+        return self.render_listing(
+            request, posts, ("tag", tag.pk), template="blog/blog_tag_page.html", tag=tag, noun=tag.name
+        )
 
     @re_path(r"^(?P<year>\d{4})/$")
     def year_view(self, request, year):
         year = int(year)
         posts = self.get_posts().filter(date__year=year)
         return self.render_listing(
-            request, posts, template="blog/blog_archive_page.html", year=year, month=None
+            request, posts, ("year", year), template="blog/blog_archive_page.html", year=year, month=None
         )
 
     @re_path(r"^(?P<year>\d{4})/(?P<month>\d{2})/$")
@@ -133,6 +136,7 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         return self.render_listing(
             request,
             posts,
+            ("month", year, month),
             template="blog/blog_archive_page.html",
             year=year,
             month=date(year, month, 1),
@@ -143,13 +147,20 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
     def rss_view(self, request):
         from .feeds import RssFeed
 
+        caching.depends_on(request, caching.LISTINGS)  # feeds show no comment counts
         return RssFeed(self)(request)
 
     @path("feed/atom/")
     def atom_view(self, request):
         from .feeds import AtomFeed
 
+        caching.depends_on(request, caching.LISTINGS)
         return AtomFeed(self)(request)
+
+
+def neighbour_scopes(neighbours):
+    """The scopes of what a post page shows of its previous and next posts."""
+    return [caching.post_link(link["pk"]) for link in neighbours.values() if link]
 
 
 def with_byline(posts):
@@ -284,7 +295,11 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
-        context["neighbours"] = self.cached_neighbours(request)
+        context["neighbours"] = neighbours = self.cached_neighbours(request)
+        # The sidebar's counts are left out on purpose: publishing a post elsewhere forgets only the
+        # post pages whose previous/next links change, and other post pages' sidebars catch up
+        # when they expire (PAGE_CACHE_SECONDS).
+        caching.depends_on(request, caching.post(self.pk), *neighbour_scopes(neighbours))
         context["page_structured_data"] = self.structured_data(request)
         return context
 
@@ -315,17 +330,20 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         return bool(days) and self.date + timedelta(days=days) < timezone.now()
 
     def cached_neighbours(self, request):
-        """`neighbours`, kept until the site's content next changes (only publishing moves them)."""
+        """`neighbours`, kept until this post or either neighbour is published, unpublished or moved."""
         host = request.get_host() if request else ""
-        return freshness.cached(
-            ("post-neighbours", self.pk, host),
+        return caching.cached(
+            "post-neighbours",
             lambda: self.neighbours(request),
-            settings.BLOG_SIDEBAR_CACHE_SECONDS,
+            scopes=[caching.post(self.pk)],
+            vary=(self.pk, host),
+            timeout=settings.BLOG_SIDEBAR_CACHE_SECONDS,
+            more_scopes=neighbour_scopes,
         )
 
     def neighbours(self, request=None):
         """The posts just before and just after this one in the same blog: {"previous", "next"},
-        each None or a {"title", "url"} dict (it is cached, so plain values), in one query."""
+        each None or a {"pk", "title", "url"} dict (it is cached, so plain values), in one query."""
         siblings = (
             BlogPostPage.objects.live()
             .filter(public_q())
@@ -344,7 +362,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         found = {"previous": None, "next": None}
         for post in rows:
             side = "previous" if (post.date, post.pk) < (self.date, self.pk) else "next"
-            found[side] = {"title": post.title, "url": post.get_url(request)}
+            found[side] = {"pk": post.pk, "title": post.title, "url": post.get_url(request)}
         return found
 
     def get_meta_description(self):
@@ -431,11 +449,13 @@ class CommentSettings(BaseSiteSetting):
     @classmethod
     def for_site(cls, site):
         """The site's settings, or the defaults (unsaved) when they were never saved; kept until
-        anything readers see changes, as every post page reads them."""
+        the site scope changes (saving them does), as every post page reads them."""
         site_id = getattr(site, "pk", site)
-        return freshness.cached(
-            ("comment-settings", site_id),
+        return caching.cached(
+            "comment-settings",
             lambda: cls.objects.filter(site_id=site_id).first() or cls(site_id=site_id),
+            scopes=[caching.SITE],
+            vary=site_id,
         )
 
 

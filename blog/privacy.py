@@ -2,20 +2,22 @@
 
 Wagtail asks the database for every page view restriction on each request (once to check the
 page being served, once more for each `.public()` listing). Restrictions change rarely, so their
-paths are cached under the site's freshness token, which changes whenever one is added, edited
-or removed, or a page moves.
+paths are cached until the site scope changes: whenever one is added, edited or removed, or a
+page moves.
 """
 
 from django.db.models import Q
 from wagtail.models import PageViewRestriction
 
-from broadsheet import freshness
+from broadsheet import caching
 
 
 def restricted_paths():
     """Tree paths of the pages that carry a view restriction (their descendants are private too)."""
-    return freshness.cached(
-        "restricted-paths", lambda: list(PageViewRestriction.objects.values_list("page__path", flat=True))
+    return caching.cached(
+        "restricted-paths",
+        lambda: list(PageViewRestriction.objects.values_list("page__path", flat=True)),
+        scopes=[caching.SITE],
     )
 
 

@@ -19,7 +19,7 @@ from django_comments_xtd.models import XtdComment, max_thread_level_for_content_
 from taggit.models import Tag
 from wagtail.models import Page
 
-from broadsheet import freshness
+from broadsheet import caching
 
 from . import bulk
 from .models import RESERVED_SLUGS, Author, BlogPostPage
@@ -126,7 +126,7 @@ class Seeder:
             tags = self.make_tags()
             pages = self.make_posts(posts, authors, tags)
             comments = self.make_comments(pages, comments_per_post, busy_post_comments)
-        freshness.bump()
+        caching.forget(caching.SITE)
         self.counts.update(posts=len(pages), comments=comments)
         return self.counts
 

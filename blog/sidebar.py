@@ -7,22 +7,19 @@ from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from broadsheet import freshness
+from broadsheet import caching
 
 from .privacy import public_q
 
 
-def clear_sidebar_cache():
-    """Forget every cached sidebar (and cached page) in every process."""
-    freshness.bump()
-
-
 def get_sidebar(blog_index):
     """Archive years and months and the tags of `blog_index`'s live posts, with their counts."""
-    return freshness.cached(
-        ("blog-sidebar", blog_index.pk, date.today()),
+    return caching.cached(
+        "blog-sidebar",
         lambda: build_sidebar(blog_index),
-        settings.BLOG_SIDEBAR_CACHE_SECONDS,
+        scopes=[caching.LISTINGS],
+        vary=(blog_index.pk, date.today()),
+        timeout=settings.BLOG_SIDEBAR_CACHE_SECONDS,
     )
 
 

@@ -1,73 +1,102 @@
-"""Keep derived data (the cached sidebar) in step with what readers can see."""
+"""What each change forgets: the one place that turns changes into cache scopes and CDN purges.
+
+Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment
+counts on listings; publishing, unpublishing, moving or deleting a post forgets the listings,
+its page and the post pages whose previous/next links change (blog/changes.py); renaming an
+author or a label forgets the listings and the pages of the posts that show it; anything else
+a reader sees on every page (sites, private sections, moves, the home page and blog indexes,
+comment rules) forgets everything.
+"""
 
 import django_comments
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
-from django_comments_xtd.models import XtdComment
+from taggit.models import Tag
+from wagtail.contrib.frontend_cache.utils import PurgeBatch
 from wagtail.models import Page, PageViewRestriction, Site
-from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from broadsheet import freshness
+from broadsheet import caching
 
-from .frontend_cache import purge_post
-from .models import BlogPostPage, CommentReview, CommentSettings
-from .sidebar import clear_sidebar_cache
+from .changes import PostChange
+from .models import Author, BlogPostPage, CommentReview, CommentSettings
+
+Comment = django_comments.get_model()
 
 
-@receiver(page_published, sender=BlogPostPage)
-@receiver(page_unpublished, sender=BlogPostPage)
-@receiver(post_delete, sender=BlogPostPage)
-@receiver(page_slug_changed, sender=BlogPostPage)
-def post_changed(sender, **kwargs):
-    clear_sidebar_cache()
+def post_changed(change):
+    caching.forget(*change.scopes())
+    if settings.WAGTAILFRONTENDCACHE:
+        urls = change.urls()
+        transaction.on_commit(lambda: PurgeBatch(urls).purge())
 
 
 @receiver(page_published)
 @receiver(page_unpublished)
+def page_changed(sender, instance, **kwargs):
+    if isinstance(instance, BlogPostPage):
+        post_changed(PostChange(instance, listed=True))
+    else:
+        # The home page and blog indexes show in every page's navigation, titles and intros.
+        caching.forget(caching.SITE)
+
+
+@receiver(post_delete, sender=BlogPostPage)
+def post_deleted(sender, instance, **kwargs):
+    caching.forget(*PostChange(instance, listed=True).scopes())
+
+
 @receiver(post_delete, sender=Page)
-def page_changed(sender, **kwargs):
-    # Any page (home, blog index, post) changes what cached pages show: their nav, intro, lists.
-    freshness.bump_now_and_after_commit()
+def page_deleted(sender, instance, **kwargs):
+    if instance.specific_class is not BlogPostPage:  # a post's own delete signal says what it touched
+        caching.forget(caching.SITE)
 
 
 @receiver(post_page_move)
-def page_moved(sender, instance, **kwargs):
-    # Any move can carry pages into or out of a private section, and changes their URLs.
-    freshness.bump()
-
-
 @receiver(post_save, sender=PageViewRestriction)
 @receiver(post_delete, sender=PageViewRestriction)
 @receiver(post_save, sender=Site)
 @receiver(post_delete, sender=Site)
-def privacy_or_site_changed(sender, **kwargs):
-    # Private sections, host names and site roots decide what each request is served.
-    freshness.bump()
-
-
-@receiver(page_published, sender=BlogPostPage)
-@receiver(page_unpublished, sender=BlogPostPage)
-def purge_post_listings(sender, instance, **kwargs):
-    if settings.WAGTAILFRONTENDCACHE:
-        transaction.on_commit(lambda: purge_post(instance))
-
-
-@receiver(post_save, sender=django_comments.get_model())
-@receiver(post_delete, sender=django_comments.get_model())
-def purge_commented_post(sender, instance, **kwargs):
-    if not settings.WAGTAILFRONTENDCACHE:
-        return
-    post = getattr(instance.content_object, "specific", None)
-    if isinstance(post, BlogPostPage) and post.live:
-        transaction.on_commit(lambda: purge_post(post))
-
-
-@receiver(post_save, sender=XtdComment)
-@receiver(post_delete, sender=XtdComment)
-@receiver(post_save, sender=CommentReview)
 @receiver(post_save, sender=CommentSettings)
-def comments_changed(sender, **kwargs):
-    # Threads, counts on every listing and the comment rules are all part of cached pages.
-    freshness.bump_now_and_after_commit()
+def site_changed(sender, **kwargs):
+    # Moves carry pages into or out of private sections and change their URLs; private sections,
+    # host names and site roots decide what each request is served; comment rules are on every post.
+    caching.forget(caching.SITE)
+
+
+@receiver(post_save, sender=Comment)
+@receiver(post_delete, sender=Comment)
+@receiver(post_save, sender=CommentReview)
+def comment_changed(sender, instance, **kwargs):
+    comment = instance.comment if isinstance(instance, CommentReview) else instance
+    post = BlogPostPage(pk=int(comment.object_pk)) if str(comment.object_pk).isdigit() else None
+    if post is None:
+        return
+    if settings.WAGTAILFRONTENDCACHE:
+        post = BlogPostPage.objects.live().filter(pk=post.pk).first()
+        if post is None:
+            return
+    post_changed(PostChange(post, listed=False))
+
+
+@receiver(pre_save, sender=Author)
+@receiver(pre_save, sender=Tag)
+def remember_old_name(sender, instance, **kwargs):
+    """Keep the name being replaced as `_name_before_save` (search/signals.py reindexes by it too)."""
+    instance._name_before_save = (
+        sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first() if instance.pk else None
+    )
+
+
+@receiver(post_save, sender=Author)
+@receiver(post_save, sender=Tag)
+def name_changed(sender, instance, created, **kwargs):
+    """Bylines, label lists and search facets show the name."""
+    before = getattr(instance, "_name_before_save", None)
+    if created or before is None or before == instance.name:
+        return
+    relation = "authors" if sender is Author else "tags"
+    posts = BlogPostPage.objects.filter(**{relation: instance}).values_list("pk", flat=True)
+    caching.forget(caching.LISTINGS, *(caching.post(pk) for pk in posts))

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from .routing import remembered
+from .caching import remembered
 
 
 def site(request):

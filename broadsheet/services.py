@@ -48,10 +48,14 @@ def cache_problem():
                 raise RuntimeError("a value written was not read back")
         except Exception as error:  # noqa: BLE001
             location = config.get("LOCATION", "")
-            where = redact(location) if location.startswith("redis") else "the local-memory cache"
+            if not location.startswith("redis"):
+                return (
+                    f"Cannot use the {alias} cache in {location or 'local memory'}: {error}\n"
+                    "  Check that CACHE_DIR names a folder this user may write to, or set REDIS_URL."
+                )
             variable = "PAGE_CACHE_REDIS_URL or REDIS_URL" if alias == "pages" else "REDIS_URL"
             return (
-                f"Cannot use the cache at {where}: {error}\n"
+                f"Cannot use the cache at {redact(location)}: {error}\n"
                 f"  Check {variable} (redis://host:6379/0) and that the Redis server is running."
             )
     return None

@@ -25,8 +25,7 @@ from wagtail.models import Page, Site
 
 from blog.privacy import public_q
 
-from . import page_cache
-from .pagination import cached_for_query
+from . import caching
 
 SECTION = "pages"
 
@@ -78,7 +77,7 @@ class PageSitemap(Sitemap):
         return max(dates) if dates and None not in dates else None
 
     def pages(self):
-        """(page number, latest publication on it) for each sitemap page: one query per content version."""
+        """(page number, latest publication on it) for each sitemap page: one query until listings change."""
         numbered = (
             self.items()
             .annotate(number=Window(RowNumber(), order_by=F("path").asc()))
@@ -96,7 +95,10 @@ class PageSitemap(Sitemap):
                 return cursor.fetchall()
 
         # Numbering every page of the site is the costly part; it changes only with publishing.
-        return cached_for_query(f"sitemap-pages-{self.limit}", numbered, count_pages)
+        site = self.get_wagtail_site()
+        return caching.cached(
+            "sitemap-pages", count_pages, scopes=[caching.LISTINGS], vary=(site.pk, self.limit)
+        )
 
 
 def page_path(relative_url_path):
@@ -131,7 +133,8 @@ def index(request):
 @conditional_page
 def section(request, section):
     """`/sitemap-pages.xml?p=N`: up to `PageSitemap.limit` URLs, with a Last-Modified header."""
-    page_cache.uses(request, "p")
+    caching.uses(request, "p")
+    caching.depends_on(request, caching.LISTINGS)
     return wagtail_sitemap_views.sitemap(
         request, SITEMAPS, section=section, template_name="sitemap_section.xml"
     )

@@ -6,7 +6,7 @@ from wagtail.models import Page
 
 from blog.models import BlogIndexPage
 from blog.privacy import CachedRestrictionsMixin
-from broadsheet.routing import remembered
+from broadsheet.caching import remembered
 
 LATEST_POSTS = 5
 

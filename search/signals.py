@@ -1,6 +1,6 @@
 """Keep the search index in step with what readers can find."""
 
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 from taggit.models import Tag
 from wagtail.search import index
@@ -8,7 +8,6 @@ from wagtail.search.backends import get_search_backends
 from wagtail.signals import page_published
 
 from blog.models import Author, BlogPostPage
-from broadsheet import freshness
 
 
 @receiver(page_published, sender=BlogPostPage)
@@ -18,18 +17,13 @@ def reindex_published_post(sender, instance, **kwargs):
     index.insert_or_update_object(instance)
 
 
-@receiver(pre_save, sender=Author)
-@receiver(pre_save, sender=Tag)
-def remember_old_name(sender, instance, **kwargs):
-    instance._name_before_save = (
-        sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first() if instance.pk else None
-    )
-
-
 @receiver(post_save, sender=Author)
 @receiver(post_save, sender=Tag)
 def reindex_posts_after_rename(sender, instance, created, **kwargs):
-    """Posts are found by their authors' and labels' names, so a new name must reach their entries."""
+    """Posts are found by their authors' and labels' names, so a new name must reach their entries.
+
+    blog/signals.py keeps the name being replaced (`_name_before_save`) and forgets what showed it.
+    """
     before = getattr(instance, "_name_before_save", None)
     if created or before is None or before == instance.name:
         return
@@ -38,5 +32,3 @@ def reindex_posts_after_rename(sender, instance, created, **kwargs):
     if posts:
         for backend in get_search_backends():
             backend.add_bulk(BlogPostPage, posts)
-    # Bylines, label lists and search results all show the name: cached pages must not keep the old one.
-    freshness.bump_now_and_after_commit()

@@ -13,9 +13,8 @@ from taggit.models import Tag
 
 from blog.models import BlogIndexPage, BlogPostPage, posts_as_cards
 from blog.privacy import public_q
-from broadsheet import freshness, page_cache
+from broadsheet import caching
 from broadsheet.pagination import paginate
-from broadsheet.routing import remembered
 
 from .query import SearchRequest
 
@@ -24,7 +23,7 @@ FACET_LIMIT = 30
 # Ranking reads the whole text of every post it ranks. When a word is in most posts, ranking
 # them all would read the whole blog on every search: past this many matches, the newest this
 # many are ranked and listed (the page says so), and all of them are counted and narrowable.
-# Which posts those are is kept per content version, like the counts; ranking them is not.
+# Which posts those are is kept until listings change, like the counts; ranking them is not.
 RANK_WINDOW = 200
 COUNTS_SECONDS = settings.LISTING_COUNT_CACHE_SECONDS
 
@@ -37,7 +36,7 @@ MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
 def search(request):
     """Posts matching `q` (most relevant first) or, without `q`, the posts a filter selects, newest first."""
     search = SearchRequest.from_querydict(request.GET)
-    page_cache.uses(request, "q", "tag", "from", "to")
+    caching.uses(request, "q", "tag", "from", "to")
     context = {"search": search, "query": search.query, "notes": search.notes, "results": None}
     posts = published_posts()
 
@@ -72,13 +71,11 @@ def search(request):
         matched = matching_posts(posts, tsquery)
         # The cleaned parameters decide every figure below; keying by them spares compiling SQL.
         asked = search.params()
-        match_count = freshness.cached(("search-count", asked), matched.count, COUNTS_SECONDS)
+        match_count = search_cached("search-count", matched.count, asked)
         if match_count > RANK_WINDOW:
             # Only the newest matches are ranked (see RANK_WINDOW); the rest are counted, not listed.
             newest = matched.order_by("-date", "-pk").values_list("pk", flat=True)[:RANK_WINDOW]
-            window = freshness.cached(
-                ("search-window", asked, RANK_WINDOW), lambda: list(newest), COUNTS_SECONDS
-            )
+            window = search_cached("search-window", lambda: list(newest), (asked, RANK_WINDOW))
             results = posts.filter(pk__in=window).search(search_query)
             context["ranked_newest"] = RANK_WINDOW
         matched_ids = matched.values("pk")
@@ -87,7 +84,9 @@ def search(request):
         matched_ids = posts.values("pk")
 
     listed = None if match_count is None else min(match_count, RANK_WINDOW)
-    page = paginate(request, results, settings.BLOG_POSTS_PER_PAGE, count=listed)
+    # Without words the results are a plain listing, named by its cleaned parameters.
+    listing = ("search", search.params()) if search_query is None else None
+    page = paginate(request, results, settings.BLOG_POSTS_PER_PAGE, count=listed, listing=listing)
     if search_query is not None and matched_ids is not None:
         page.object_list = add_snippets(page.object_list, tsquery, config)
     context.update(
@@ -95,7 +94,9 @@ def search(request):
         match_count=page.paginator.count if match_count is None else match_count,
         facets=tag_facets(matched_ids, search) if matched_ids is not None else [],
         pagination_params=search.params(),
-        blog_index=remembered("search-blog", lambda: BlogIndexPage.objects.order_by("-live", "path").first()),
+        blog_index=caching.remembered(
+            "search-blog", lambda: BlogIndexPage.objects.order_by("-live", "path").first()
+        ),
     )
     return TemplateResponse(request, "search/search.html", context)
 
@@ -126,7 +127,7 @@ def published_posts():
 
 def tag_facets(matched_ids, search):
     """The labels of the matched posts with how many carry each, and the link that narrows to
-    each: one aggregate query, kept per content version and search."""
+    each: one aggregate query, kept per search until listings change."""
 
     def facets():
         rows = (
@@ -138,7 +139,12 @@ def tag_facets(matched_ids, search):
         )
         return [{**row, "url": "?" + search.params([*search.tag_slugs, row["slug"]])} for row in rows]
 
-    return freshness.cached(("search-facets", search.params()), facets, COUNTS_SECONDS)
+    return search_cached("search-facets", facets, search.params())
+
+
+def search_cached(name, compute, asked):
+    """`compute()` for the search `asked` (its cleaned parameters), kept until listings change."""
+    return caching.cached(name, compute, scopes=[caching.LISTINGS], vary=asked, timeout=COUNTS_SECONDS)
 
 
 def add_snippets(posts, tsquery, config):

@@ -82,7 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "broadsheet.page_cache.PageCacheMiddleware",
+    "broadsheet.caching.pages.PageCacheMiddleware",
     "broadsheet.routing.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -128,12 +128,38 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def disk_caches(directory):
+    """The three cache aliases as diskcache stores under `directory`, each with its byte budget."""
+
+    def store(name, megabytes, shards, timeout):
+        # diskcache answers a busy shard's read as a miss after DATABASE_TIMEOUT seconds; writes
+        # to "default" (a generation, a rate-limit count) wait longer rather than be lost. Shards
+        # let workers store at once; "default" is written rarely and read several keys at a time.
+        return {
+            "BACKEND": "broadsheet.caching.backends.DiskCache",
+            "LOCATION": str(Path(directory) / name),
+            "SHARDS": shards,
+            "DATABASE_TIMEOUT": timeout,
+            "OPTIONS": {"size_limit": megabytes * 2**20},
+        }
+
+    return {
+        "default": store("default", int(os.environ.get("CACHE_SIZE_MB", 64)), 1, 1.0),
+        "values": store("values", int(os.environ.get("VALUE_CACHE_SIZE_MB", 256)), 4, 0.1),
+        "pages": store("pages", int(os.environ.get("PAGE_CACHE_SIZE_MB", 1024)), 4, 0.1),
+    }
+
+
 # REDIS_URL gives every app server one shared cache and one session store (django-redis);
-# without it each process keeps its own local-memory cache and sessions live in the database.
-# Whole pages (broadsheet/page_cache.py) have an alias of their own, bounded on its own, so that
-# filling it cannot push out what "default" holds: rate-limit counters, the freshness token,
-# listings' keys and counts. On Redis it is the same server (or PAGE_CACHE_REDIS_URL) with its
-# own key prefix; Redis' maxmemory and eviction policy bound it there (see README).
+# without it every process of this machine shares one disk cache (diskcache, in .data/cache/,
+# bounded in bytes) and sessions live in the database. Three aliases, each bounded on its own so
+# that filling one cannot push out another (broadsheet/caching/):
+# - "default": rate-limit counters and the generations of cache scopes (small, must stay);
+# - "values": what pages are built from (sidebars, listings' order, counts);
+# - "pages": whole pages for anonymous readers.
+# On Redis they are the same server (or PAGE_CACHE_REDIS_URL for pages) with their own key
+# prefixes; Redis' maxmemory and eviction policy bound them there (see README).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "broadsheet")
 if REDIS_URL:
@@ -145,6 +171,12 @@ if REDIS_URL:
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": _redis_options,
         },
+        "values": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"{CACHE_KEY_PREFIX}-values",
+            "OPTIONS": _redis_options,
+        },
         "pages": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": os.environ.get("PAGE_CACHE_REDIS_URL", REDIS_URL),
@@ -154,18 +186,7 @@ if REDIS_URL:
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "broadsheet",
-            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", 10_000))},
-        },
-        "pages": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "broadsheet-pages",
-            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PAGE_CACHE_MAX_ENTRIES", 2_000))},
-        },
-    }
+    CACHES = disk_caches(Path(os.environ.get("CACHE_DIR", BASE_DIR / ".data" / "cache")))
 
 # django-axes refuses a login while its username and client address have failed too often,
 # before any password is checked (broadsheet/auth.py).
@@ -344,10 +365,11 @@ LOGGING = {
     "loggers": {"broadsheet.request": {"handlers": ["json"], "level": "INFO", "propagate": False}},
 }
 
-# Where the site's freshness token lives when the cache is local to each process (see
-# broadsheet/freshness.py); every gunicorn worker on this machine reads the same file.
-FRESHNESS_STAMP_FILE = Path(os.environ.get("FRESHNESS_STAMP_FILE", BASE_DIR / ".data" / "freshness"))
-
-# Whole pages for anonymous readers (broadsheet/page_cache.py); PAGE_CACHE=0 switches it off.
+# Whole pages for anonymous readers (broadsheet/caching/pages.py); PAGE_CACHE=0 switches it off.
 # Ten minutes at most: a cached comment form's security hash (valid two hours) stays usable.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600)) if env_bool("PAGE_CACHE", True) else 0
+# What shared caches in front (a CDN, a proxy) are told about the pages the page cache keeps:
+# they may keep them PAGE_CACHE_SECONDS too (s-maxage), serve one that old while fetching it
+# again, and serve it this long when the site is failing.
+PAGE_CACHE_STALE_WHILE_REVALIDATE = int(os.environ.get("PAGE_CACHE_STALE_WHILE_REVALIDATE", 60))
+PAGE_CACHE_STALE_IF_ERROR = int(os.environ.get("PAGE_CACHE_STALE_IF_ERROR", 86_400))

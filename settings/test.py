@@ -4,10 +4,13 @@ from .base import *  # noqa: F403
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test"},
-    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "test-pages"},
-}
+# Local memory is enough for tests in one process; with TEST_CACHES=disk (the processes that
+# tests/test_shared_cache.py starts) the shared disk cache of settings.base is kept.
+if os.environ.get("TEST_CACHES") != "disk":
+    CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{alias}"}
+        for alias in ("default", "values", "pages")
+    }
 # Tests run tasks at once, in the test's own process and transaction, unless TEST_TASKS=database:
 # the worker processes tests start, and the tests that prove what the queue does, use the database.
 if os.environ.get("TEST_TASKS") != "database":
@@ -17,7 +20,6 @@ if not os.environ.get("EMAIL_BACKEND") and not os.environ.get("EMAIL_URL"):
     EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / ".data" / "test-media"  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
-FRESHNESS_STAMP_FILE = BASE_DIR / ".data" / "test-freshness"  # noqa: F405
 # The browser tests' live server shows uploaded images.
 SERVE_MEDIA = True
 # The live server answers each request in its own thread; persistent connections would outlive them.

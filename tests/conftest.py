@@ -15,12 +15,12 @@ from .factories import make_blog_index
 def _clear_cache():
     from django.core.cache import caches
 
-    from broadsheet import routing
+    from broadsheet.caching import local
 
     def clear():
         for cache in caches.all(initialized_only=False):
             cache.clear()
-        routing.forget()
+        local.forget()
 
     clear()
     yield

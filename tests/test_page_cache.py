@@ -130,7 +130,7 @@ def test_responses_that_set_a_cookie_or_use_the_csrf_token_are_not_stored(rf):
     from django.http import HttpResponse
     from django.middleware.csrf import get_token
 
-    from broadsheet.page_cache import PageCacheMiddleware
+    from broadsheet.caching.pages import PageCacheMiddleware
 
     def with_token(request):
         return HttpResponse(f"<input value='{get_token(request)}'>")
@@ -203,7 +203,7 @@ def test_filling_the_page_cache_leaves_the_comment_rate_limit_counting(blog_inde
     from django.core.cache import caches
     from django.http import HttpResponse
 
-    from broadsheet.page_cache import PageCacheMiddleware
+    from broadsheet.caching.pages import PageCacheMiddleware
 
     from .comment_helpers import submit_comment
 

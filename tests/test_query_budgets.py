@@ -65,7 +65,7 @@ def test_reader_pages_keep_a_constant_small_query_budget(client, blog_index):
 
 # What the main reader pages cost once a process has served one request. The page tree's top
 # (site, home, blog), each listing's order, a post's previous and next posts and a search's
-# match and label counts are kept per content version, so: a listing is the rows of its page
+# match and label counts are kept until what they show changes, so: a listing is the rows of its page
 # (and, for a tag, the tag); a post is itself and its thread; a search is its ranked results
 # and their snippets.
 TIGHT_BUDGETS = {

@@ -46,12 +46,12 @@ def test_home_page_shows_a_retitled_blog_at_once(client, blog_index):
 
 
 def test_made_up_host_names_cannot_grow_what_a_process_keeps(monkeypatch):
-    from broadsheet import routing
+    from broadsheet.caching import local
 
-    monkeypatch.setattr(routing, "MAX_KEPT", 3)
-    routing.forget()
+    monkeypatch.setattr(local, "MAX_KEPT", 3)
+    local.forget()
     for n in range(10):
-        assert routing.remembered(("site", f"host-{n}.example", 80), lambda n=n: n) == n
-        assert len(routing._kept["values"]) <= 3
+        assert local.remembered(("site", f"host-{n}.example", 80), lambda n=n: n) == n
+        assert len(local._kept["values"]) <= 3
     # What was dropped is loaded again when asked for, not lost.
-    assert routing.remembered(("site", "host-0.example", 80), lambda: "again") == "again"
+    assert local.remembered(("site", "host-0.example", 80), lambda: "again") == "again"

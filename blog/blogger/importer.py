@@ -24,7 +24,7 @@ from wagtail.models import ReferenceIndex
 from blog import bulk
 from blog.frontend_cache import post_urls
 from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage
-from broadsheet import freshness
+from broadsheet import caching
 from broadsheet.downloads import DownloadRefused, download
 from broadsheet.mail import one_line
 
@@ -248,7 +248,7 @@ class BloggerImporter:
         indexes (which bulk.add_pages and bulk.add_comments fill), done once: the cached pages and
         sidebar, the CDN."""
         if self.created_pages or self.report.comments_created:
-            freshness.bump_now_and_after_commit()
+            caching.forget(caching.SITE)
         changed = {page.pk for page in self.created_pages} | self.commented_page_ids
         if settings.WAGTAILFRONTENDCACHE and changed:
             posts = BlogPostPage.objects.live().filter(pk__in=changed).prefetch_related("tags")

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 
 from blog.comments.threads import section_context
 from blog.sidebar import get_sidebar
-from broadsheet import freshness
+from broadsheet import caching
 
 register = template.Library()
 
@@ -27,13 +27,15 @@ def blog_sidebar(context, blog_index):
     """
     request = context.get("request")
     host = request.get_host() if request else ""
-    return freshness.cached(
-        ("blog-sidebar-html", blog_index.pk, host, date.today()),
+    return caching.cached(
+        "blog-sidebar-html",
         lambda: render_to_string(
             "includes/sidebar.html",
             {"blog_index": blog_index, "sidebar": get_sidebar(blog_index), "request": request},
         ),
-        settings.BLOG_SIDEBAR_CACHE_SECONDS,
+        scopes=[caching.LISTINGS],
+        vary=(blog_index.pk, host, date.today()),
+        timeout=settings.BLOG_SIDEBAR_CACHE_SECONDS,
     )
 
 

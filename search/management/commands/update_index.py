@@ -1,15 +1,15 @@
-"""Wagtail's `update_index`, followed by a new freshness token.
+"""Wagtail's `update_index`, after which cached listings are forgotten.
 
-Search pages, match counts and label counts are cached per version of the site's content; a
-rebuilt index can answer differently, so they must not outlive it.
+Search pages, match counts and label counts are cached with the listings scope; a rebuilt
+index can answer differently, so they must not outlive it.
 """
 
 from wagtail.search.management.commands.update_index import Command as WagtailUpdateIndex
 
-from broadsheet import freshness
+from broadsheet import caching
 
 
 class Command(WagtailUpdateIndex):
     def handle(self, *args, **options):
         super().handle(*args, **options)
-        freshness.bump()
+        caching.forget(caching.LISTINGS)

@@ -1,0 +1,79 @@
+"""`python bench/working_set.py`: does the page cache hold a large blog's working set?
+
+Serves the bench database (10,000 posts by default, seeded as `bench/run.py` does) with
+production settings and the shared disk cache, requests 5,000 different pages (posts, index
+pages, label and month pages) twice with 4 readers at a time, and prints what each pass was
+answered and how much of the cache folder the pages take.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.request import urlopen
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import ROOT, WORK, bench_environment, manage, seed, start_gunicorn, stop  # noqa: E402
+
+URLS = r"""
+import json
+from blog.models import BlogIndexPage, BlogPostPage
+from taggit.models import Tag
+index = BlogIndexPage.objects.live().order_by("path").first()
+posts = [p.url for p in BlogPostPage.objects.live().child_of(index).order_by("-date")[:4300]]
+pages = [f"{index.url}?page={n}" for n in range(2, 501)]
+tags = [f"{index.url}tag/{t.slug}/" for t in Tag.objects.all()[:40]]
+months = sorted({f"{index.url}{d:%Y/%m}/" for d in BlogPostPage.objects.values_list("date", flat=True)})
+print(json.dumps(posts + pages + tags + months + [index.url, "/", "/sitemap.xml"]))
+"""
+
+
+def folder_mb(folder):
+    return sum(path.stat().st_size for path in Path(folder).rglob("*") if path.is_file()) / 2**20
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--urls", type=int, default=5_000)
+    parser.add_argument("--port", type=int, default=8420)
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    from broadsheet.embedded_db import database_url
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    env = bench_environment(database_url(f"bench_{args.posts}"), args.port, page_cache=True)
+    env["CACHE_DIR"] = tempfile.mkdtemp(prefix="cache-", dir=WORK)
+    seed(env, args.posts, 2)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    urls = json.loads(manage(env, "shell", "-c", URLS, capture=True).strip().splitlines()[-1])[: args.urls]
+    base = f"http://127.0.0.1:{args.port}"
+
+    def fetch(url):
+        with urlopen(base + url, timeout=30) as response:
+            response.read()
+            return response.headers["X-Page-Cache"]
+
+    server = start_gunicorn(env, args.port)
+    try:
+        for number in (1, 2):
+            started = time.perf_counter()
+            with ThreadPoolExecutor(4) as pool:
+                answers = list(pool.map(fetch, urls))
+            counts = ", ".join(f"{answer} {answers.count(answer)}" for answer in sorted(set(answers)))
+            print(f"pass {number}, {len(urls)} pages: {time.perf_counter() - started:.0f} s, {counts}")
+    finally:
+        stop(server)
+    pages = folder_mb(os.path.join(env["CACHE_DIR"], "pages"))
+    print(f"cache folder {folder_mb(env['CACHE_DIR']):.0f} MB, of which pages {pages:.0f} MB")
+    shutil.rmtree(env["CACHE_DIR"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
