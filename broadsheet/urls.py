@@ -6,8 +6,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from blog import sitemaps
 from blog import views as blog_views
-from broadsheet import sitemaps
 from broadsheet.views import healthz, public_media, robots_txt
 from search import views as search_views
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 from wagtail.models import Page, PageViewRestriction, Site
 
-from broadsheet.sitemaps import PageSitemap
+from blog.sitemaps import PageSitemap
 from home.models import HomePage
 
 from .factories import make_blog_index, make_post

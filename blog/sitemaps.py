@@ -1,10 +1,10 @@
 """The sitemap: an index of numbered sitemap pages that list every live, public page of a site.
 
 Wagtail's own sitemap loads each page as its specific model and asks it for its URL, and Django's
-puts every URL of a section in one document: at ten thousand posts that took over ten seconds and
-a third of a megabyte per request. Here a sitemap page reads only each page's tree path and
-publication date (no StreamField, no specific model) and builds its URL from the site's root the
-way `Page.get_url_parts` does, so each document costs the same few queries however big the blog.
+puts every URL of a section in one document. Here a sitemap page reads only each page's tree path
+and publication date (no StreamField, no specific model) and builds its URL from the site's root
+the way `Page.get_url_parts` does, so each document costs the same few queries however big the
+blog is.
 """
 
 from urllib.parse import quote
@@ -23,9 +23,9 @@ from wagtail.contrib.sitemaps import views as wagtail_sitemap_views
 from wagtail.coreutils import WAGTAIL_APPEND_SLASH
 from wagtail.models import Page, Site
 
-from blog.privacy import public_q
+from broadsheet import caching
 
-from . import caching
+from .privacy import public_q
 
 SECTION = "pages"
 

@@ -1,13 +1,16 @@
+"""What every template may use: the site's name and the blog its navigation links to."""
+
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from .caching import remembered
+from broadsheet.caching import remembered
+
+from .models import BlogIndexPage
+from .privacy import public_q
 
 
 def site(request):
     """The site's name and, unless a page view says otherwise, the blog that nav and feeds link to."""
-    from blog.models import BlogIndexPage
-    from blog.privacy import public_q
 
     def first_blog():
         return remembered(
