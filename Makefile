@@ -71,7 +71,7 @@ check: $(STAMP)
 ## test-scale: two gunicorn app servers on one PostgreSQL server and one Redis (Debian's packages),
 ## and two task workers on one database running each task once
 test-scale: $(STAMP)
-	$(BIN)/python -m pytest -m scale tests/test_scale.py $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m scale tests/ops/test_scale.py $(PYTEST_ARGS)
 
 ## backup: the database (pg_dump) and the media folder in one archive under backups/
 backup: $(STAMP)

@@ -5,7 +5,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Local memory is enough for tests in one process; with TEST_CACHES=disk (the processes that
-# tests/test_shared_cache.py starts) the shared disk cache of settings.base is kept.
+# tests/ops/test_shared_cache.py starts) the shared disk cache of settings.base is kept.
 if os.environ.get("TEST_CACHES") != "disk":
     CACHES = {
         alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{alias}"}

@@ -1,0 +1,116 @@
+"""Every reader page renders in a small number of queries, however big the blog grows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import PageViewRestriction
+
+from ..factories import make_author, make_post
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 10
+
+READER_URLS = [
+    "/",
+    "/blog/",
+    "/blog/?page=2",
+    "/blog/post-0/",
+    "/blog/tag/news/",
+    "/blog/2020/",
+    "/blog/2020/01/",
+    "/blog/feed/",
+    "/blog/feed/atom/",
+    "/sitemap.xml",
+    "/sitemap-pages.xml",
+    "/robots.txt",
+    "/search/?q=harbour",
+]
+
+
+def add_posts(blog_index, start, count):
+    for n in range(start, start + count):
+        make_post(
+            blog_index,
+            f"Post {n}",
+            slug=f"post-{n}",
+            date=f"2020-01-{n % 28 + 1:02d} 09:{n % 60:02d}",
+            intro="Notes from the harbour.",
+            tags=["news", f"topic-{n}", f"topic-{n + 1}"],
+            authors=[make_author(f"Author {n % 4}")],
+        )
+
+
+def queries_per_page(client):
+    """Queries per page once the caches a first visitor fills (sidebar, site roots) are warm."""
+    for url in READER_URLS:
+        client.get(url)
+    counts = {}
+    for url in READER_URLS:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        counts[url] = len(queries)
+    return counts
+
+
+def test_reader_pages_keep_a_constant_small_query_budget(client, blog_index):
+    add_posts(blog_index, 0, 11)
+    few = queries_per_page(client)
+    add_posts(blog_index, 11, 10)
+    many = queries_per_page(client)
+    assert many == few
+    assert {url: n for url, n in many.items() if n > BUDGET} == {}
+
+
+# What the main reader pages cost once a process has served one request. The page tree's top
+# (site, home, blog), each listing's order, a post's previous and next posts and a search's
+# match and label counts are kept until what they show changes, so: a listing is the rows of its page
+# (and, for a tag, the tag); a post is itself and its thread; a search is its ranked results
+# and their snippets.
+TIGHT_BUDGETS = {
+    "/": 1,
+    "/blog/": 1,
+    "/blog/?page=2": 1,
+    "/blog/post-0/": 2,
+    "/blog/tag/news/": 2,
+    "/blog/2020/01/": 1,
+    "/blog/feed/": 1,
+    "/search/?q=harbour": 2,
+}
+
+
+def test_main_reader_pages_cost_a_few_queries_each(client, blog_index):
+    add_posts(blog_index, 0, 21)
+    counts = queries_per_page(client)
+    assert {url: counts[url] for url in TIGHT_BUDGETS} == TIGHT_BUDGETS
+
+
+def test_post_page_budget_holds_with_many_tags_and_authors(client, blog_index, django_assert_max_num_queries):
+    make_post(blog_index, "Earlier", slug="earlier", date="2019-01-01 09:00")
+    make_post(
+        blog_index,
+        "Crowded",
+        slug="crowded",
+        date="2020-01-01 09:00",
+        tags=[f"label-{n}" for n in range(30)],
+        authors=[make_author(f"Writer {n}") for n in range(6)],
+    )
+    make_post(blog_index, "Later", slug="later", date="2021-01-01 09:00")
+    client.get("/blog/")
+    with django_assert_max_num_queries(BUDGET):
+        html = client.get("/blog/crowded/").content.decode()
+    assert html.count('property="article:tag"') == 30
+    assert "Writer 5" in html
+    assert 'href="/blog/earlier/"' in html and 'href="/blog/later/"' in html
+
+
+def test_private_section_stays_private_with_cached_restrictions(client, home_page, blog_index):
+    make_post(blog_index, "Open letter", slug="open-letter")
+    assert client.get("/blog/open-letter/").status_code == 200
+    PageViewRestriction.objects.create(page=blog_index, restriction_type=PageViewRestriction.LOGIN)
+    response = client.get("/blog/open-letter/")
+    assert response.status_code == 302 and "/login" in response["Location"]
+    assert "Open letter" not in client.get("/search/?q=letter").content.decode()
+    PageViewRestriction.objects.all().delete()
+    assert client.get("/blog/open-letter/").status_code == 200
