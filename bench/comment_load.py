@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, WORK, bench_environment, ensure_wrk, log, manage, seed, start_gunicorn, stop  # noqa: E402
+from run import ROOT, WORK, bench_environment, ensure_wrk, log, manage, seed, start_gunicorn, stop
 
 COUNT_ANSWERS = r"""
 local threads = {}

@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, WORK, bench_environment, manage, seed, start_gunicorn, stop  # noqa: E402
+from run import ROOT, WORK, bench_environment, manage, seed, start_gunicorn, stop
 
 URLS = r"""
 import json

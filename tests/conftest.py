@@ -58,7 +58,7 @@ def purge_server(settings):
     purged = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_PURGE(self):  # noqa: N802 - the HTTP method's name
+        def do_PURGE(self):
             purged.append(f"http://{self.headers['Host']}{self.path}")
             self.send_response(200)
             self.end_headers()

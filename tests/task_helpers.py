@@ -55,7 +55,7 @@ class SmtpServer:
         self._delay = delay
         self._controller = None
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         if self._delay:
             time.sleep(self._delay)
         message = email.message_from_bytes(envelope.content, policy=default_policy)

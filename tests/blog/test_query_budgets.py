@@ -59,11 +59,12 @@ def test_reader_pages_keep_a_constant_small_query_budget(client, blog_index):
     few = queries_per_page(client)
     add_posts(blog_index, 11, 10)
     many = queries_per_page(client)
-    assert many == few
+    # Flat: more posts, labels and comments cost no more queries.
+    assert {url: n for url, n in many.items() if n > few[url]} == {}
     assert {url: n for url, n in many.items() if n > BUDGET} == {}
 
 
-# What the main reader pages cost once a process has served one request. The page tree's top
+# The most the main reader pages may cost once a process has served one request. The page tree's top
 # (site, home, blog), each listing's order, a post's previous and next posts and a search's
 # match and label counts are kept until what they show changes, so: a listing is the rows of its page
 # (and, for a tag, the tag); a post is itself and its thread; a search is its ranked results
@@ -83,7 +84,8 @@ TIGHT_BUDGETS = {
 def test_main_reader_pages_cost_a_few_queries_each(client, blog_index):
     add_posts(blog_index, 0, 21)
     counts = queries_per_page(client)
-    assert {url: counts[url] for url in TIGHT_BUDGETS} == TIGHT_BUDGETS
+    over = {url: counts[url] for url, ceiling in TIGHT_BUDGETS.items() if counts[url] > ceiling}
+    assert over == {}
 
 
 def test_post_page_budget_holds_with_many_tags_and_authors(client, blog_index, django_assert_max_num_queries):

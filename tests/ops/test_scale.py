@@ -114,7 +114,7 @@ class CdnRecorder:
         purged = self.purged
 
         class Handler(BaseHTTPRequestHandler):
-            def do_PURGE(self):  # noqa: N802 - the HTTP method's name
+            def do_PURGE(self):
                 purged.append(self.path)
                 self.send_response(200)
                 self.end_headers()

@@ -294,7 +294,7 @@ def test_bad_input_never_fails_and_is_shown_escaped(client, river_posts):
 
 def test_results_page_query_count_does_not_grow_with_results(
     client, blog_index, django_assert_max_num_queries
-):  # noqa: E501
+):
     def add_posts(numbers):
         for n in numbers:
             post_date = f"2020-01-{n + 1:02d} 08:00"
