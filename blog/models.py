@@ -24,7 +24,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, PageManager
+from wagtail.models import Page, PageManager, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -77,6 +77,23 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
     subpage_types = ["blog.BlogPostPage"]
 
     objects = PageManager.from_queryset(PublicPageQuerySet)()
+
+    @classmethod
+    def for_site(cls, site):
+        """The blog of `site` (a Site, or None): its first live, public blog index in tree order,
+        or None; kept in each process until the site scope changes. Nav, feeds links, the home
+        page and search all link to this one; a post's own blog is its parent."""
+        if site is None:
+            return None
+        return caching.remembered(
+            ("site-blog", site.pk),
+            lambda: cls.objects.readable().descendant_of(site.root_page, inclusive=True).first(),
+        )
+
+    @classmethod
+    def for_request(cls, request):
+        """The blog of the site `request` is for (see `for_site`)."""
+        return cls.for_site(Site.find_for_request(request))
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -32,14 +32,9 @@ class HomePage(CachedRestrictionsMixin, Page):
                 return index.route(request, path_components[1:])
         return super().route(request, path_components)
 
-    def get_blog_index(self):
-        return remembered(
-            ("home-blog-index", self.pk), lambda: BlogIndexPage.objects.live().descendant_of(self).first()
-        )
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        blog_index = self.get_blog_index()
+        blog_index = BlogIndexPage.for_request(request)
         context["blog_index"] = blog_index
         context["posts"] = blog_index.get_posts()[:LATEST_POSTS] if blog_index else []
         return context

@@ -93,9 +93,7 @@ def search(request):
         match_count=page.paginator.count if match_count is None else match_count,
         facets=tag_facets(matched_ids, search) if matched_ids is not None else [],
         pagination_params=search.params(),
-        blog_index=caching.remembered(
-            "search-blog", lambda: BlogIndexPage.objects.order_by("-live", "path").first()
-        ),
+        blog_index=BlogIndexPage.for_request(request),
     )
     return TemplateResponse(request, "search/search.html", context)
 
