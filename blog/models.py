@@ -24,7 +24,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageManager, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -33,7 +33,7 @@ from broadsheet.pagination import paginate
 
 from .blocks import BodyBlock
 from .comments.status import public_comments
-from .privacy import CachedRestrictionsMixin, public_q
+from .privacy import CachedRestrictionsMixin, PublicPageQuerySet
 
 # Path segments the index serves itself; a post with one of these slugs could never be reached.
 RESERVED_SLUGS = {"tag", "feed"}
@@ -76,6 +76,25 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
     search_fields = Page.search_fields + [index.SearchField("intro")]
     subpage_types = ["blog.BlogPostPage"]
 
+    objects = PageManager.from_queryset(PublicPageQuerySet)()
+
+    @classmethod
+    def for_site(cls, site):
+        """The blog of `site` (a Site, or None): its first live, public blog index in tree order,
+        or None; kept in each process until the site scope changes. Nav, feeds links, the home
+        page and search all link to this one; a post's own blog is its parent."""
+        if site is None:
+            return None
+        return caching.remembered(
+            ("site-blog", site.pk),
+            lambda: cls.objects.readable().descendant_of(site.root_page, inclusive=True).first(),
+        )
+
+    @classmethod
+    def for_request(cls, request):
+        """The blog of the site `request` is for (see `for_site`)."""
+        return cls.for_site(Site.find_for_request(request))
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self
@@ -88,15 +107,17 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
             try:
                 self.resolve_subpage("/" + "/".join(path_components) + "/")
             except Http404:
-                post = posts_with_byline().child_of(self).filter(slug=path_components[0]).first()
+                posts = BlogPostPage.objects.with_byline().child_of(self)
+                post = posts.filter(slug=path_components[0]).first()
                 if post is not None:
+                    # A post loaded for this request only; its parent is this index.
                     post._cached_parent_obj = self
                     return post.route(request, path_components[1:])
         return super().route(request, path_components)
 
     def get_posts(self):
         """Live, public posts of this blog, newest first, ready to render as cards."""
-        return posts_as_cards().live().filter(public_q()).child_of(self).order_by("-date", "-pk")
+        return BlogPostPage.objects.readable().child_of(self).as_cards().order_by("-date", "-pk")
 
     def render_listing(self, request, posts, listing, template=None, **context):
         """A page of `posts`; `listing` names which of this blog's listings they are (its order is kept)."""
@@ -163,12 +184,13 @@ def neighbour_scopes(neighbours):
     return [caching.post_link(link["pk"]) for link in neighbours.values() if link]
 
 
-def with_byline(posts):
-    """`posts` with their labels and authors (as the byline shows them) in the same query.
-
-    They come as JSON lists from correlated subqueries, which costs far less than prefetching
-    them as model instances; `BlogPostPage.label_list` and `author_list` read them.
-    """
+# Building these subquery expressions costs more than running them, so each process builds them
+# once. They are never resolved themselves: `annotate` resolves a copy for each queryset.
+@functools.cache
+def byline_annotations():
+    """A post's labels and authors, as the byline shows them, as JSON lists from correlated
+    subqueries (far cheaper than prefetching them as model instances); `BlogPostPage.label_list`
+    and `author_list` read them."""
     labels = (
         BlogPostTag.objects.filter(content_object_id=OuterRef("pk"))
         .order_by()
@@ -184,14 +206,15 @@ def with_byline(posts):
         .values("items")
     )
     empty = Value([], output_field=models.JSONField())
-    return posts.annotate(
-        label_list=Coalesce(Subquery(labels, output_field=models.JSONField()), empty),
-        author_list=Coalesce(Subquery(authors, output_field=models.JSONField()), empty),
-    )
+    return {
+        "label_list": Coalesce(Subquery(labels, output_field=models.JSONField()), empty),
+        "author_list": Coalesce(Subquery(authors, output_field=models.JSONField()), empty),
+    }
 
 
-def with_comment_counts(posts):
-    """`posts` with `comment_count`, how many comments readers see on each, in the same query."""
+@functools.cache
+def comment_count_annotations():
+    """`comment_count`: how many comments readers see on a post, from a correlated subquery."""
     counts = (
         public_comments()
         .filter(
@@ -202,26 +225,23 @@ def with_comment_counts(posts):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return posts.annotate(comment_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+    return {"comment_count": Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))}
 
 
-def as_cards(posts):
-    """`posts` with all a card shows (byline, comment count) in one query, without their bodies."""
-    return with_comment_counts(with_byline(posts.defer_streamfields()))
+class BlogPostQuerySet(PublicPageQuerySet):
+    """Posts, with what listings and post pages show of them fetched in the same query."""
 
+    def with_byline(self):
+        """Each post with `label_list` and `author_list` (see `byline_annotations`)."""
+        return self.annotate(**byline_annotations())
 
-# Building the subquery annotations costs more than running them; reader pages start from these
-# querysets, built once per process (never evaluated themselves, only narrowed).
-@functools.cache
-def posts_with_byline():
-    """All posts, each with its labels and authors (see `with_byline`)."""
-    return with_byline(BlogPostPage.objects.all())
+    def with_comment_counts(self):
+        """Each post with `comment_count`, how many comments readers see on it."""
+        return self.annotate(**comment_count_annotations())
 
-
-@functools.cache
-def posts_as_cards():
-    """All posts, each with what its card shows (see `as_cards`)."""
-    return as_cards(BlogPostPage.objects.all())
+    def as_cards(self):
+        """Each post with all its card shows (byline, comment count), without its body."""
+        return self.defer_streamfields().with_byline().with_comment_counts()
 
 
 def validate_post_slug(slug):
@@ -281,6 +301,8 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     parent_page_types = ["blog.BlogIndexPage"]
     subpage_types = []
 
+    objects = PageManager.from_queryset(BlogPostQuerySet)()
+
     class Meta:
         indexes = [models.Index(fields=["-date"], name="blog_post_date_desc")]
 
@@ -303,8 +325,8 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         context["page_structured_data"] = self.structured_data(request)
         return context
 
-    # Queries that list posts fill these in themselves (`with_byline`); a post loaded another way
-    # (the admin's preview, a revision) reads its own tags and authors.
+    # Queries that list posts fill these in themselves (`BlogPostQuerySet.with_byline`); a post
+    # loaded another way (the admin's preview, a revision) reads its own tags and authors.
     @cached_property
     def label_list(self):
         """The post's labels as {"name", "slug"} dicts, by name."""
@@ -344,12 +366,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     def neighbours(self, request=None):
         """The posts just before and just after this one in the same blog: {"previous", "next"},
         each None or a {"pk", "title", "url"} dict (it is cached, so plain values), in one query."""
-        siblings = (
-            BlogPostPage.objects.live()
-            .filter(public_q())
-            .sibling_of(self, inclusive=False)
-            .defer_streamfields()
-        )
+        siblings = BlogPostPage.objects.readable().sibling_of(self, inclusive=False).defer_streamfields()
         # The bare date bound lets PostgreSQL start its index scan at this post's date; the rest
         # breaks ties between posts of the same date.
         earlier = Q(date__lte=self.date) & (Q(date__lt=self.date) | Q(date=self.date, pk__lt=self.pk))

@@ -8,6 +8,7 @@ page moves.
 
 from django.db.models import Q
 from wagtail.models import PageViewRestriction
+from wagtail.query import PageQuerySet
 
 from broadsheet import caching
 
@@ -21,16 +22,39 @@ def restricted_paths():
     )
 
 
-def public_q():
-    """A filter for pages outside every private section."""
+def private_q():
+    """A filter for pages inside a private section (matching none when there is none)."""
     private = Q(pk__in=[])
     for path in restricted_paths():
         private |= Q(path__startswith=path)
-    return ~private
+    return private
+
+
+def public_q():
+    """A filter for pages outside every private section, for querysets of any page model."""
+    return ~private_q()
 
 
 def is_public(page):
     return not any(page.path.startswith(path) for path in restricted_paths())
+
+
+class PublicPageQuerySet(PageQuerySet):
+    """Wagtail's page queryset, with `public()` answered from the remembered restrictions.
+
+    `public()` and `not_public()` mean what they mean in Wagtail, without the query for the
+    restrictions that Wagtail's own make on every call.
+    """
+
+    def private_q(self):
+        return private_q()
+
+    def public(self):
+        return self.filter(public_q())
+
+    def readable(self):
+        """The pages a reader may see: live and outside every private section."""
+        return self.live().public()
 
 
 class CachedRestrictionsMixin:

@@ -9,8 +9,6 @@ from django.db.models.functions import TruncMonth
 
 from broadsheet import caching
 
-from .privacy import public_q
-
 
 def get_sidebar(blog_index):
     """Archive years and months and the tags of `blog_index`'s live posts, with their counts."""
@@ -26,7 +24,7 @@ def get_sidebar(blog_index):
 def build_sidebar(blog_index):
     from .models import BlogPostPage, BlogPostTag
 
-    posts = BlogPostPage.objects.live().filter(public_q()).child_of(blog_index)
+    posts = BlogPostPage.objects.readable().child_of(blog_index)
     months = (
         posts.order_by()
         .annotate(month=TruncMonth("date"))

@@ -36,7 +36,7 @@ def readable_post(pk):
     """The live, public post with this id, or None: the only posts a reader's lookup may reach."""
     if not str(pk).isdigit():
         return None
-    return BlogPostPage.objects.live().filter(public_q()).filter(pk=pk).first()
+    return BlogPostPage.objects.readable().filter(pk=pk).first()
 
 
 def post_of(comment):

@@ -23,23 +23,25 @@ class HomePage(CachedRestrictionsMixin, Page):
         # Most requests go to the blog: load it as a blog index in one query instead of two.
         if self.live and path_components:
             slug = path_components[0]
-            index = remembered(
-                ("blog-index", self.pk, slug),
-                lambda: BlogIndexPage.objects.child_of(self).filter(slug=slug).first(),
-            )
+            index = remembered(("blog-index", self.pk, slug), lambda: self.child_blog_index(slug))
             if index is not None:
-                index._cached_parent_obj = self
                 return index.route(request, path_components[1:])
         return super().route(request, path_components)
 
-    def get_blog_index(self):
-        return remembered(
-            ("home-blog-index", self.pk), lambda: BlogIndexPage.objects.live().descendant_of(self).first()
-        )
+    def child_blog_index(self, slug):
+        """The blog index at `slug` under this page, or None, knowing its parent without a query.
+
+        The index is remembered and shared by every request this process serves, so its parent
+        is set here, once, before any request sees it, and never by a request.
+        """
+        index = BlogIndexPage.objects.child_of(self).filter(slug=slug).first()
+        if index is not None:
+            index._cached_parent_obj = self
+        return index
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        blog_index = self.get_blog_index()
+        blog_index = BlogIndexPage.for_request(request)
         context["blog_index"] = blog_index
         context["posts"] = blog_index.get_posts()[:LATEST_POSTS] if blog_index else []
         return context

@@ -11,8 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from taggit.models import Tag
 
-from blog.models import BlogIndexPage, BlogPostPage, posts_as_cards
-from blog.privacy import public_q
+from blog.models import BlogIndexPage, BlogPostPage
 from broadsheet import caching
 from broadsheet.pagination import paginate
 
@@ -94,9 +93,7 @@ def search(request):
         match_count=page.paginator.count if match_count is None else match_count,
         facets=tag_facets(matched_ids, search) if matched_ids is not None else [],
         pagination_params=search.params(),
-        blog_index=caching.remembered(
-            "search-blog", lambda: BlogIndexPage.objects.order_by("-live", "path").first()
-        ),
+        blog_index=BlogIndexPage.for_request(request),
     )
     return TemplateResponse(request, "search/search.html", context)
 
@@ -122,7 +119,7 @@ def matching_posts(posts, tsquery):
 
 def published_posts():
     """Every post a reader may see, ready to render as cards."""
-    return posts_as_cards().live().filter(public_q())
+    return BlogPostPage.objects.readable().as_cards()
 
 
 def tag_facets(matched_ids, search):

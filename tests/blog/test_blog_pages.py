@@ -6,8 +6,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
+from wagtail.models import Page, PageViewRestriction, Site
 
-from ..factories import make_author, make_post
+from blog.models import BlogIndexPage
+from home.models import HomePage
+
+from ..factories import make_author, make_blog_index, make_post
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +228,28 @@ def test_listing_query_count_does_not_grow_with_posts(client, blog_index, django
     assert few == many
     with django_assert_max_num_queries(14):
         client.get(url)
+
+
+def nav_links(html):
+    """The links of the main navigation."""
+    nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.DOTALL).group(0)
+    return re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav)
+
+
+def test_home_search_and_nav_link_to_the_sites_first_live_public_blog(client, home_page, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    home_page.add_child(instance=BlogIndexPage(title="Drafts", slug="drafts", live=False))
+    members = make_blog_index(home_page, title="Members", slug="members")
+    PageViewRestriction.objects.create(page=members, restriction_type="password", password="secret")
+    make_post(make_blog_index(home_page, title="Notebook", slug="notebook"), "Fresh analysis")
+    other_home = Page.get_first_root_node().add_child(instance=HomePage(title="Other", slug="other"))
+    other_home.save_revision().publish()
+    make_post(make_blog_index(other_home, title="Notes", slug="notes"), "Other analysis")
+    Site.objects.create(hostname="other.example", port=80, root_page=other_home)
+
+    for host, blog in [("testserver", ("/notebook/", "Notebook")), ("other.example", ("/notes/", "Notes"))]:
+        for url in ["/", "/search/?q=analysis", "/no-such-page/"]:
+            html = client.get(url, HTTP_HOST=host).content.decode()
+            assert blog in nav_links(html), (host, url)
+        home = client.get("/", HTTP_HOST=host).content.decode()
+        assert f'<a href="{blog[0]}">All posts →</a>' in home
