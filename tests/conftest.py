@@ -1,3 +1,6 @@
+import io
+import json
+import logging
 import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -6,6 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 from wagtail.models import Page, Site
 
+from broadsheet.logging import JsonFormatter
 from home.models import HomePage
 
 from .factories import make_blog_index
@@ -182,3 +186,22 @@ def live_home(live_server, settings):
 @pytest.fixture
 def live_blog(live_home):
     return make_blog_index(live_home, title="Notebook")
+
+
+@pytest.fixture
+def request_log(settings):
+    """The JSON lines RequestLogMiddleware writes during the test, parsed (a list that fills in)."""
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "broadsheet.middleware.RequestLogMiddleware"]
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("broadsheet.request")
+    logger.addHandler(handler)
+
+    class Lines(list):
+        def read(self):
+            self[:] = [json.loads(line) for line in stream.getvalue().splitlines()]
+            return self
+
+    yield Lines()
+    logger.removeHandler(handler)

@@ -1,16 +1,11 @@
 """Readers behind a proxy are told apart by the address the trusted proxy saw, and no one else's
 X-Forwarded-For is believed: in the rate limit, the stored comment, Akismet and the request log."""
 
-import io
-import json
-import logging
-
 import pytest
 from django.contrib.sites.models import Site as DjangoSite
 from django_comments_xtd.models import XtdComment
 
 from blog.models import CommentSettings
-from broadsheet.logging import JsonFormatter
 
 from ..comment_helpers import read_form
 from ..factories import make_post
@@ -100,18 +95,9 @@ def test_akismet_is_told_the_readers_address(client, post, akismet):
     assert data["user_ip"] == ["198.51.100.4"]
 
 
-def test_the_request_log_names_the_reader_only_through_a_trusted_proxy(client, blog_index, settings):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "broadsheet.middleware.RequestLogMiddleware"]
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    logger = logging.getLogger("broadsheet.request")
-    logger.addHandler(handler)
-    try:
-        client.get("/blog/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.5")
-        client.get("/blog/", REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.5")
-        client.get("/blog/", REMOTE_ADDR="::ffff:203.0.113.8")
-    finally:
-        logger.removeHandler(handler)
-    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+def test_the_request_log_names_the_reader_only_through_a_trusted_proxy(client, blog_index, request_log):
+    client.get("/blog/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.5")
+    client.get("/blog/", REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="198.51.100.5")
+    client.get("/blog/", REMOTE_ADDR="::ffff:203.0.113.8")
+    lines = request_log.read()
     assert [line["remote_addr"] for line in lines] == ["198.51.100.5", "203.0.113.7", "203.0.113.8"]
