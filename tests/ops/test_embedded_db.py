@@ -1,5 +1,6 @@
 """The embedded PostgreSQL server starts whatever state an interrupted process left it in."""
 
+import json
 import os
 import subprocess
 import sys
@@ -35,20 +36,19 @@ def test_a_damaged_process_list_does_not_stop_the_database(damage):
 
 
 def test_a_killed_command_leaves_a_database_the_next_one_can_start():
+    handle_list = DEFAULT_DATA_DIR / ".handle_pids.json"
+    code = "from broadsheet.embedded_db import database_url; database_url(); print('up', flush=True); input()"
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from broadsheet.embedded_db import database_url; database_url();import time; time.sleep(60)",
-        ],
-        cwd=ROOT,
+        [sys.executable, "-c", code], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
-        deadline_output = start_database()  # the holder has registered itself by now or soon
-        assert deadline_output.returncode == 0
+        assert holder.stdout.readline().strip() == "up"
+        assert holder.pid in json.loads(handle_list.read_text())  # registered with pgserver
     finally:
-        holder.kill()
+        holder.kill()  # SIGKILL: no atexit, so pgserver never takes it off its list
         holder.wait()
+    assert holder.pid in json.loads(handle_list.read_text())
     result = start_database()
     assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("postgresql://")
     assert "Traceback" not in result.stderr
