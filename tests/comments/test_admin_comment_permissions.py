@@ -67,6 +67,17 @@ def test_editor_without_comment_permission_sees_no_comment_anywhere_in_the_admin
     assert '"url": "/admin/comments/"' not in client.get("/admin/").content.decode()
 
 
+def test_every_view_the_editor_is_refused_exists_and_opens_for_a_moderator(client, held_comment):
+    # The refusals above are real only if each URL is a working view for someone allowed to see it.
+    client.force_login(make_editor("mod", "view_xtdcomment", "change_xtdcomment", "delete_xtdcomment"))
+    for url in comment_urls(held_comment):
+        if url != "/admin/snippets/":  # the list of snippet types (it sends a lone type's user on)
+            assert client.get(url).status_code == 200, url
+    listed = [f"/admin/comments/{suffix}" for suffix in ("", "results/", "?status=held")]
+    for url in [*listed, f"/admin/comments/edit/{held_comment.pk}/"]:
+        assert HELD_TEXT[:20] in client.get(url).content.decode(), url
+
+
 def test_comment_chooser_does_not_exist_even_for_a_moderator(client, held_comment):
     client.force_login(make_editor("mod", "change_xtdcomment"))
     for url in CHOOSER_URLS:
