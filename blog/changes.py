@@ -6,6 +6,8 @@ the home page, and in its neighbours' previous/next links. Its comments appear o
 and as counts on the listings.
 """
 
+from functools import cached_property
+
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
 
 from broadsheet import caching
@@ -20,6 +22,7 @@ class PostChange:
         self.post = post
         self.listed = listed
 
+    @cached_property
     def neighbours(self):
         """The posts whose previous/next link points at this post now (none once it is unlisted)."""
         if not self.listed or not self.post.live:
@@ -31,7 +34,7 @@ class PostChange:
         post_link scope; the pages that link to it after are its neighbours now."""
         if not self.listed:
             return [caching.post(self.post.pk), caching.COMMENT_COUNTS]
-        neighbours = [caching.post(pk) for pk in self.neighbours()]
+        neighbours = [caching.post(pk) for pk in self.neighbours]
         return [caching.LISTINGS, caching.post(self.post.pk), caching.post_link(self.post.pk), *neighbours]
 
     def urls(self):
@@ -39,7 +42,7 @@ class PostChange:
         urls = set(post_urls(self.post))
         if self.listed:
             batch = PurgeBatch()
-            for neighbour in self.post.__class__.objects.filter(pk__in=self.neighbours()):
+            for neighbour in self.post.__class__.objects.filter(pk__in=self.neighbours):
                 batch.add_page(neighbour)
             urls.update(batch.urls)
         return sorted(urls)

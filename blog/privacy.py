@@ -47,10 +47,8 @@ class PublicPageQuerySet(PageQuerySet):
     """
 
     def private_q(self):
+        # Wagtail's public() and not_public() are built on this.
         return private_q()
-
-    def public(self):
-        return self.filter(public_q())
 
     def readable(self):
         """The pages a reader may see: live and outside every private section."""

@@ -1,27 +1,14 @@
-"""The blog sidebar (archive by month, labels with counts): two aggregate queries, cached."""
+"""The blog sidebar (archive by month, labels with counts): two aggregate queries."""
 
 from collections import OrderedDict
-from datetime import date
 
-from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from broadsheet import caching
-
-
-def get_sidebar(blog_index):
-    """Archive years and months and the tags of `blog_index`'s live posts, with their counts."""
-    return caching.cached(
-        "blog-sidebar",
-        lambda: build_sidebar(blog_index),
-        scopes=[caching.LISTINGS],
-        vary=(blog_index.pk, date.today()),
-        timeout=settings.BLOG_SIDEBAR_CACHE_SECONDS,
-    )
-
 
 def build_sidebar(blog_index):
+    """Archive years and months and the tags of `blog_index`'s live posts, with their counts
+    (blog_tags.sidebar keeps the finished HTML until listings change)."""
     from .models import BlogPostPage, BlogPostTag
 
     posts = BlogPostPage.objects.readable().child_of(blog_index)

@@ -10,6 +10,7 @@ comment rules) forgets everything.
 
 import django_comments
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
@@ -45,7 +46,8 @@ def page_changed(sender, instance, **kwargs):
 
 @receiver(post_delete, sender=BlogPostPage)
 def post_deleted(sender, instance, **kwargs):
-    caching.forget(*PostChange(instance, listed=True).scopes())
+    # The pages that linked to it depend on its post_link scope; nothing links to it now.
+    caching.forget(caching.LISTINGS, caching.post(instance.pk), caching.post_link(instance.pk))
 
 
 @receiver(post_delete, sender=Page)
@@ -71,9 +73,12 @@ def site_changed(sender, **kwargs):
 @receiver(post_save, sender=CommentReview)
 def comment_changed(sender, instance, **kwargs):
     comment = instance.comment if isinstance(instance, CommentReview) else instance
-    post = BlogPostPage(pk=int(comment.object_pk)) if str(comment.object_pk).isdigit() else None
-    if post is None:
-        return
+    if (
+        comment.content_type_id != ContentType.objects.get_for_model(BlogPostPage).pk
+        or not str(comment.object_pk).isdigit()
+    ):
+        return  # not a comment on a post
+    post = BlogPostPage(pk=int(comment.object_pk))
     if settings.WAGTAILFRONTENDCACHE:
         post = BlogPostPage.objects.live().filter(pk=post.pk).first()
         if post is None:

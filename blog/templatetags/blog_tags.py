@@ -12,7 +12,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 
 from blog.comments.threads import section_context
-from blog.sidebar import get_sidebar
+from blog.sidebar import build_sidebar
 from broadsheet import caching
 
 register = template.Library()
@@ -31,7 +31,7 @@ def blog_sidebar(context, blog_index):
         "blog-sidebar-html",
         lambda: render_to_string(
             "includes/sidebar.html",
-            {"blog_index": blog_index, "sidebar": get_sidebar(blog_index), "request": request},
+            {"blog_index": blog_index, "sidebar": build_sidebar(blog_index), "request": request},
         ),
         scopes=[caching.LISTINGS],
         vary=(blog_index.pk, host, date.today()),
