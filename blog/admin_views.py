@@ -135,13 +135,13 @@ class CommentViewSet(SnippetViewSet):
         Column("held", label="Held because", accessor=lambda c: getattr(review_of(c), "held_because", "")),
         DateColumn("submit_date", label="Posted"),
     ]
+    # The edit form corrects what a reader wrote. Status changes only through the bulk actions
+    # (set_status), which record the review, email followers and report to Akismet.
     panels = [
         FieldPanel("user_name"),
         FieldPanel("user_email"),
         FieldPanel("user_url"),
         FieldPanel("comment"),
-        FieldPanel("is_public"),
-        FieldPanel("is_removed"),
     ]
 
     def register_chooser_viewset(self):

@@ -181,7 +181,6 @@ def mute(request, key):
     JSON; links in django-comments-xtd's own format, or altered or expired ones, are refused
     with a 400.
     """
-    from django_comments_xtd.models import XtdComment
 
     heading = "This link does not work"
     try:

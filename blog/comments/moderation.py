@@ -4,7 +4,8 @@ status changes moderators make (each reported to Akismet when it corrects or con
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_comments_xtd.models import TmpXtdComment, XtdComment
+from django_comments_xtd import views as xtd_views
+from django_comments_xtd.models import TmpXtdComment
 from django_comments_xtd.moderation import XtdCommentModerator
 from django_comments_xtd.signals import confirmation_received
 
@@ -76,6 +77,8 @@ def set_status(comments, status, user):
     changed = 0
     for comment in comments:
         before = status_of(comment)
+        if before is status:
+            continue
         for field, value in status.flags.items():
             setattr(comment, field, value)
         # save() (not update) so django-comments-xtd hides or shows the replies with their parent.
@@ -85,9 +88,8 @@ def set_status(comments, status, user):
             defaults={"spam": status.is_spam, "reviewed_by": user, "reviewed_at": timezone.now()},
         )
         # Tasks are queued in the caller's transaction: each exists exactly when its change does.
-        if status is CommentStatus.PUBLIC and before is not CommentStatus.PUBLIC:
-            if comment.content_object is not None:
-                notify_followers.enqueue(comment.pk)
+        if status is CommentStatus.PUBLIC:  # notify_followers skips a post no longer readable
+            notify_followers.enqueue(comment.pk)
         verdict = akismet_verdict(before, status)
         if verdict is not None and settings.AKISMET_API_KEY and comment.ip_address:
             report_to_akismet.enqueue(comment.pk, spam=verdict)
@@ -104,12 +106,10 @@ def store_posted_comment(sender, comment, request, **kwargs):
     comment is stored at once; the moderators' email (BlogPostModerator.email, run by
     confirmation_received) and the followers' emails are tasks that commit with the comment.
     """
-    fields = ("user_name", "user_email", "followup", "submit_date")
-    if XtdComment.objects.filter(**{field: comment[field] for field in fields}).exists():
+    if xtd_views._get_comment_if_exists(comment):
         return  # the same form sent twice
     with transaction.atomic():
-        stored = XtdComment(**comment)
-        stored.save()
+        stored = xtd_views._create_comment(comment)
         comment.xtd_comment = stored
         confirmation_received.send(sender=TmpXtdComment, comment=comment, request=request)
         if status_of(stored) is CommentStatus.PUBLIC:

@@ -12,8 +12,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django_comments_xtd.models import XtdComment
 
-from broadsheet.mail import one_line
-
 from ..models import BlogPostPage
 from .status import MODERATE_PERMISSION, CommentStatus, with_status
 
@@ -37,7 +35,7 @@ def notify_moderators(comment, post):
         "edit_url": admin_url + reverse("comments:edit", args=[comment.pk]),
     }
     send_mail(
-        one_line(f"[{settings.WAGTAIL_SITE_NAME}] A comment on “{post.title}” awaits moderation"),
+        f"[{settings.WAGTAIL_SITE_NAME}] A comment on “{post.title}” awaits moderation",
         render_to_string("comments/moderation_email.txt", context),
         settings.DEFAULT_FROM_EMAIL,
         recipients,
@@ -86,7 +84,7 @@ def send_follower_notifications(comment):
             "mute_url": reverse("comments-xtd-mute", args=[mute_key(follower)]),
         }
         message = EmailMultiAlternatives(
-            one_line(f"[{settings.WAGTAIL_SITE_NAME}] New comment on “{post.title}”"),
+            f"[{settings.WAGTAIL_SITE_NAME}] New comment on “{post.title}”",
             render_to_string("comments/follower_email.txt", context),
             settings.COMMENTS_XTD_FROM_EMAIL,
             [follower.user_email],

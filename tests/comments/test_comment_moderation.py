@@ -150,3 +150,15 @@ def test_comment_settings_saved_in_the_admin_apply_to_the_next_reader(admin_clie
     assert admin_client.post(url, values).status_code == 302
     assert CommentSettings.objects.get(site=site).close_after_days == 30
     assert "Comments are closed." in Client().get(old_post.url).content.decode()
+
+
+def test_the_edit_form_corrects_the_text_but_never_the_status(admin_client, post):
+    comment = make_comment(post, "Held words with a tpyo", name="Quiet Reader", is_public=False)
+    edit = f"/admin/comments/edit/{comment.pk}/"
+    form = {"user_name": "Quiet Reader", "user_email": "reader@example.org", "user_url": ""}
+    response = admin_client.post(edit, {**form, "comment": "Held words with a typo", "is_public": "on"})
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.comment == "Held words with a typo"
+    assert (comment.is_public, comment.is_removed) == (False, False)  # approving is a bulk action
+    assert "Held words" not in Client().get(post.url).content.decode()
