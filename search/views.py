@@ -35,7 +35,10 @@ MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
 def search(request):
     """Posts matching `q` (most relevant first) or, without `q`, the posts a filter selects, newest first."""
     search = SearchRequest.from_querydict(request.GET)
-    caching.uses(request, "q", "tag", "from", "to")
+    # Stored only as the search spells its own parameters, so padded, overlong or unreadable
+    # values (`?q=%20harbour`, `?from=x`) do not each get a copy of the same page.
+    years = {"from": str(search.year_from or ""), "to": str(search.year_to or "")}
+    caching.uses(request, "tag", q=search.query, **years)
     context = {"search": search, "query": search.query, "notes": search.notes, "results": None}
     posts = published_posts()
 

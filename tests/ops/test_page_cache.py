@@ -187,6 +187,9 @@ def test_each_search_gets_its_own_copy_whatever_the_order_of_its_parameters(clie
     again = client.get("/search/?tag=budget&q=harbour")
     assert again["X-Page-Cache"] == "hit" and again.content == harbour.content
     assert client.get("/search/?q=ferry&tag=budget")["X-Page-Cache"] == "hit"
+    # Other spellings of the same search are answered, but not stored again.
+    for spelling in ("?q=%20harbour%20&tag=budget", "?q=harbour&tag=budget&from=soon"):
+        assert client.get(f"/search/{spelling}")["X-Page-Cache"] == "skip", spelling
     # The empty search page reads no page number.
     assert client.get("/search/?page=3")["X-Page-Cache"] == "skip"
 
