@@ -44,7 +44,7 @@ def make_post(
         live=publish,
         **fields,
     )
-    post.authors = authors if authors is not None else [make_author()]
+    post.set_authors(authors if authors is not None else [make_author()])
     index.add_child(instance=post)
     post.tags.add(*tags)
     revision = post.save_revision()

@@ -211,9 +211,9 @@ class BloggerImporter:
         page.intro = Truncator(conversion.intro).chars(600)
         page.body = conversion.blocks
         page.blogger_updated = entry.updated
-        page.authors = [self.author(name, entry) for name, _uri in entry.authors[:5]] or [
-            self.author("", entry)
-        ]
+        # An author named twice in the entry is its author once.
+        authors = dict.fromkeys(self.author(name, entry) for name, _uri in entry.authors[:5])
+        page.set_authors(list(authors) or [self.author("", entry)])
         page.tags.set(self.tags_for(self.unique_labels(entry.labels)))
         if creating:
             page.live = entry.status == "live"
@@ -251,7 +251,11 @@ class BloggerImporter:
             caching.forget(caching.SITE)
         changed = {page.pk for page in self.created_pages} | self.commented_page_ids
         if settings.WAGTAILFRONTENDCACHE and changed:
-            posts = BlogPostPage.objects.live().filter(pk__in=changed).prefetch_related("tags")
+            posts = (
+                BlogPostPage.objects.live()
+                .filter(pk__in=changed)
+                .prefetch_related("tags", "post_authors__author")
+            )
             urls = [url for post in posts for url in post_urls(post)]
             transaction.on_commit(lambda: PurgeBatch(urls).purge())
 
@@ -478,11 +482,14 @@ class BloggerImporter:
         Redirect.objects.bulk_create(self.new_redirects, batch_size=bulk.BATCH)
 
     def label_redirects(self):
-        # Blogger's label addresses are spelled as the label was, so every spelling gets one.
+        # Blogger's label addresses (its pages and its feeds) are spelled as the label was, so
+        # every spelling gets them.
         for key, tag in self.tags.items():
             route = self.index.reverse_subpage("tag_view", args=[tag.slug])
+            feed_route = self.index.reverse_subpage("tag_atom_view", args=[tag.slug])
             for spelling in sorted(self.label_spellings.get(key, {tag.name})):
                 self.redirect(f"/search/label/{spelling}", self.index, route=f"/{route}")
+                self.redirect(f"/feeds/posts/default/-/{spelling}", self.index, route=f"/{feed_route}")
 
     def archive_redirects(self):
         for prefix in sorted(self.month_archives):

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 
+from blog import feeds
 from blog.comments.threads import section_context
 from blog.sidebar import build_sidebar
 from broadsheet import caching
@@ -39,23 +40,40 @@ def blog_sidebar(context, blog_index):
     )
 
 
-@register.simple_tag(takes_context=True)
-def tag_url(context, blog_index, slug):
-    """The address of `blog_index`'s page for the label `slug`.
+def route_url(context, blog_index, route, slug):
+    """The address of `blog_index`'s `route` page (a label's or an author's) for `slug`.
 
-    The same as `{% routablepageurl blog_index "tag_view" slug %}`, which costs a page URL and a
-    reverse() per label: a listing shows dozens of labels, so the blog's tag address is worked
-    out once per request and each label's slug appended to it.
+    The same as `{% routablepageurl blog_index route slug %}`, which costs a page URL and a
+    reverse() per call: a listing shows dozens of labels and bylines, so each route's address
+    is worked out once per request and each slug appended to it.
     """
     request = context.get("request")
-    prefixes = getattr(request, "_tag_url_prefixes", {}) if request is not None else {}
-    prefix = prefixes.get(blog_index.pk)
+    prefixes = getattr(request, "_route_url_prefixes", {}) if request is not None else {}
+    prefix = prefixes.get((blog_index.pk, route))
     if prefix is None:
-        # reverse_subpage("tag_view", ["-"]) is "tag/-/": the part before the slug is the same for every tag.
-        prefix = blog_index.get_url(request) + blog_index.reverse_subpage("tag_view", args=["-"])[:-2]
+        # reverse_subpage(route, ["-"]) is e.g. "tag/-/": the part before the slug is the same for every slug.
+        prefix = blog_index.get_url(request) + blog_index.reverse_subpage(route, args=["-"])[:-2]
         if request is not None:
-            request._tag_url_prefixes = {**prefixes, blog_index.pk: prefix}
+            request._route_url_prefixes = {**prefixes, (blog_index.pk, route): prefix}
     return f"{prefix}{quote(slug, safe=RFC3986_SUBDELIMS + '~:@')}/"
+
+
+@register.simple_tag(takes_context=True)
+def tag_url(context, blog_index, slug):
+    """The address of `blog_index`'s page for the label `slug`."""
+    return route_url(context, blog_index, "tag_view", slug)
+
+
+@register.simple_tag(takes_context=True)
+def author_url(context, blog_index, slug):
+    """The address of `blog_index`'s page for the author `slug`."""
+    return route_url(context, blog_index, "author_view", slug)
+
+
+@register.simple_tag(takes_context=True)
+def feed_links(context, blog_index, subject=None):
+    """The feeds a page announces (see blog.feeds.alternates): its label's or author's, then its blog's."""
+    return feeds.alternates(context.get("request"), blog_index, subject or None)
 
 
 @register.inclusion_tag("includes/comments.html", takes_context=True)

@@ -25,3 +25,8 @@ def post(pk):
 def post_link(pk):
     """What other posts' pages show of post `pk` (their previous/next link: its title and address)."""
     return f"post-link:{pk}"
+
+
+def author(pk):
+    """One author's own page: their name, photo and bio (the posts it lists are LISTINGS)."""
+    return f"author:{pk}"
