@@ -53,12 +53,13 @@ class AuthorSitemap(SiteSitemap):
     def items(self):
         blog = BlogIndexPage.for_site(self.get_wagtail_site())
         if blog is None:
-            return Author.objects.none().values_list("slug", "pk")
-        posts = BlogPostPage.objects.readable().child_of(blog).values("pk")
+            authors = Author.objects.none()
+        else:
+            posts = BlogPostPage.objects.readable().child_of(blog).values("pk")
+            authors = Author.objects.filter(post_links__post__in=posts)
         # The filter comes first, so the latest publication is that of those posts only.
         return (
-            Author.objects.filter(post_links__post__in=posts)
-            .annotate(modified=Max("post_links__post__last_published_at"))
+            authors.annotate(modified=Max("post_links__post__last_published_at"))
             .order_by("name", "pk")
             .values_list("slug", "modified")
         )
