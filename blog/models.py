@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import Tag, TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, MultipleChooserPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -359,6 +360,20 @@ def validate_one_line_title(title):
             )
 
 
+class BlogPostForm(WagtailAdminPageForm):
+    """The post editor's form: a post goes out under at least one author's name."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        links = self.formsets.get("post_authors")
+        if links is not None and links.is_valid():
+            deleted = links.deleted_forms
+            chosen = [f for f in links.forms if f not in deleted and f.cleaned_data.get("author")]
+            if not chosen:
+                self.add_error(None, "Choose at least one author for the post (Add author, under Authors).")
+        return cleaned_data
+
+
 class BlogPostPage(CachedRestrictionsMixin, Page):
     """One post; always the child of a BlogIndexPage."""
 
@@ -379,9 +394,9 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
     content_panels = Page.content_panels + [
         MultiFieldPanel([FieldPanel("date"), FieldPanel("tags")], heading="About"),
-        MultipleChooserPanel(
-            "post_authors", chooser_field_name="author", heading="Authors", label="Author", min_num=1
-        ),
+        # No min_num: it would start the list with an empty author that the chooser leaves
+        # empty; BlogPostForm asks for at least one instead.
+        MultipleChooserPanel("post_authors", chooser_field_name="author", heading="Authors", label="Author"),
         FieldPanel("intro"),
         FieldPanel("body"),
         FieldPanel("feed_image"),
@@ -400,6 +415,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     subpage_types = []
 
     objects = PageManager.from_queryset(BlogPostQuerySet)()
+    base_form_class = BlogPostForm
 
     class Meta:
         indexes = [models.Index(fields=["-date"], name="blog_post_date_desc")]

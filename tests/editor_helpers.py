@@ -31,7 +31,7 @@ def post_form(title, authors, shown=(), **fields):
         "comments_open": "on",
         "action-publish": "action-publish",
         "post_authors-INITIAL_FORMS": str(len(shown)),
-        "post_authors-MIN_NUM_FORMS": "1",
+        "post_authors-MIN_NUM_FORMS": "0",
         "post_authors-MAX_NUM_FORMS": "1000",
     }
     authors = [str(author) for author in authors]
