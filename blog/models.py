@@ -31,7 +31,7 @@ from wagtail.snippets.models import register_snippet
 from broadsheet import caching
 from broadsheet.pagination import paginate
 
-from .blocks import BodyBlock
+from .blocks import BodyBlock, minutes_to_read
 from .comments.status import public_comments
 from .privacy import CachedRestrictionsMixin, PublicPageQuerySet
 
@@ -277,6 +277,9 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     )
     comments_open = models.BooleanField(default=True, help_text="Readers may add comments to this post.")
     body = StreamField(BodyBlock())
+    # Worked out from the body whenever it is cleaned or saved (`set_derived_fields`), so each
+    # revision carries its own and listings read it as a column.
+    reading_minutes = models.PositiveIntegerField("reading time (minutes)", default=1, editable=False)
     # Set by `import_blogger`: the post's id in the Blogger export and the time Blogger last changed
     # it, so a second import finds the page again and leaves it alone unless the export is newer.
     blogger_id = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -313,6 +316,22 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         except ValidationError as error:
             raise ValidationError({"slug": error}) from error
         validate_one_line_title(self.title)
+        # The editor's form and save_revision() clean the page: previews and revisions show it.
+        self.set_derived_fields()
+
+    def set_derived_fields(self):
+        """Set what the post works out from its content: the reading time. Called by clean(),
+        save() and blog.bulk's writer, which saves no page one at a time."""
+        self.reading_minutes = minutes_to_read(self.body.raw_data)
+
+    def save(self, *args, **kwargs):
+        # Publishing a revision saves the whole page; saves of a few other fields leave it.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.set_derived_fields()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "reading_minutes"}
+        return super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
