@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import BigIntegerField, Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -24,7 +24,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, PageManager, Site
+from wagtail.models import Page, PageManager, ReferenceIndex, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -37,6 +37,9 @@ from .privacy import CachedRestrictionsMixin, PublicPageQuerySet
 
 # Path segments the index serves itself; a post with one of these slugs could never be reached.
 RESERVED_SLUGS = {"tag", "feed"}
+# How many posts a post's "Related reading" and "Cited by" lists show at most.
+RELATED_POSTS = 4
+CITED_BY_POSTS = 10
 SENTENCE_ENDS = ".!?…:;\"'”’)"
 BARE_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 
@@ -179,9 +182,19 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         return AtomFeed(self)(request)
 
 
+def link_to(post, request=None):
+    """What a post page shows of another post it links to, as plain values (it is cached)."""
+    return {"pk": post.pk, "title": post.title, "date": post.date, "url": post.get_url(request)}
+
+
+def link_scopes(links):
+    """The scopes of what a post page shows of the posts it links to (`link_to` dicts)."""
+    return [caching.post_link(link["pk"]) for link in links]
+
+
 def neighbour_scopes(neighbours):
     """The scopes of what a post page shows of its previous and next posts."""
-    return [caching.post_link(link["pk"]) for link in neighbours.values() if link]
+    return link_scopes(link for link in neighbours.values() if link)
 
 
 # Building these subquery expressions costs more than running them, so each process builds them
@@ -337,10 +350,18 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
         context["neighbours"] = neighbours = self.cached_neighbours(request)
-        # The sidebar's counts are left out on purpose: publishing a post elsewhere forgets only the
-        # post pages whose previous/next links change, and other post pages' sidebars catch up
-        # when they expire (PAGE_CACHE_SECONDS).
-        caching.depends_on(request, caching.post(self.pk), *neighbour_scopes(neighbours))
+        context["related_posts"] = related = self.cached_related_posts(request, neighbours)
+        context["cited_by"] = cited_by = self.cached_cited_by(request)
+        # The sidebar's counts and the choice of related posts are left out on purpose: publishing a
+        # post elsewhere forgets only the post pages that link to it, and other post pages' sidebars
+        # and related posts catch up when they expire (PAGE_CACHE_SECONDS).
+        caching.depends_on(
+            request,
+            caching.post(self.pk),
+            *neighbour_scopes(neighbours),
+            *link_scopes(related),
+            *link_scopes(cited_by),
+        )
         context["page_structured_data"] = self.structured_data(request)
         return context
 
@@ -398,8 +419,74 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         found = {"previous": None, "next": None}
         for post in rows:
             side = "previous" if (post.date, post.pk) < (self.date, self.pk) else "next"
-            found[side] = {"pk": post.pk, "title": post.title, "url": post.get_url(request)}
+            found[side] = link_to(post, request)
         return found
+
+    def cached_related_posts(self, request, neighbours):
+        """`related_posts` leaving out `neighbours`, kept until listings change (a post published,
+        unpublished, re-dated or relabelled anywhere)."""
+        excluded = sorted(link["pk"] for link in neighbours.values() if link)
+        return caching.cached(
+            "post-related",
+            lambda: self.related_posts(request, excluded=excluded),
+            scopes=[caching.LISTINGS],
+            vary=(self.pk, request.get_host() if request else "", excluded),
+            timeout=settings.BLOG_SIDEBAR_CACHE_SECONDS,
+        )
+
+    def related_posts(self, request=None, excluded=()):
+        """Up to RELATED_POSTS other readable posts of this blog sharing labels with this one, as
+        `link_to` dicts, in one query: the most labels in common first, then the newest. Never
+        this post, nor the posts in `excluded` (its previous and next, linked already)."""
+        if not self.label_list:
+            return []
+        own_labels = BlogPostTag.objects.filter(content_object_id=self.pk).values("tag_id")
+        posts = (
+            BlogPostPage.objects.readable()
+            .sibling_of(self, inclusive=False)
+            .exclude(pk__in=excluded)
+            .filter(tagged_items__tag_id__in=own_labels)
+            .annotate(shared_labels=Count("tagged_items"))
+            .defer_streamfields()
+            .order_by("-shared_labels", "-date", "-pk")[:RELATED_POSTS]
+        )
+        return [link_to(post, request) for post in posts]
+
+    def cached_cited_by(self, request):
+        """`cited_by`, kept until this post changes, one of the posts listed is published,
+        unpublished or deleted, or Wagtail's reference index records new links to this post
+        (blog/signals.py)."""
+        return caching.cached(
+            "post-cited-by",
+            lambda: self.cited_by(request),
+            scopes=[caching.post(self.pk)],
+            vary=(self.pk, request.get_host() if request else ""),
+            timeout=settings.BLOG_SIDEBAR_CACHE_SECONDS,
+            more_scopes=link_scopes,
+        )
+
+    def cited_by(self, request=None):
+        """Up to CITED_BY_POSTS readable posts dated after this one whose body links to it, newest
+        first, as `link_to` dicts, in one query. The links are those Wagtail's reference index
+        holds: page links in rich text, as the editor and the Blogger import write them."""
+        page_type = ContentType.objects.get_for_model(Page)
+        citing = (
+            ReferenceIndex.objects.filter(
+                base_content_type=page_type,
+                to_content_type=page_type,
+                to_object_id=str(self.pk),
+                model_path__startswith="body.",
+            )
+            .annotate(citing_id=Cast("object_id", output_field=BigIntegerField()))
+            .values("citing_id")
+        )
+        posts = (
+            BlogPostPage.objects.readable()
+            .filter(pk__in=citing, date__gt=self.date)
+            .defer_streamfields()
+            .order_by("-date", "-pk")[:CITED_BY_POSTS]
+        )
+        return [link_to(post, request) for post in posts]
 
     def get_meta_description(self):
         return self.search_description or self.intro

@@ -3,7 +3,9 @@
 Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment
 counts on listings; publishing, unpublishing, moving or deleting a post forgets the listings,
 its page and the post pages whose previous/next links change (blog/changes.py); renaming an
-author or a label forgets the listings and the pages of the posts that show it; anything else
+author or a label forgets the listings and the pages of the posts that show it; once Wagtail's
+reference index has recorded a post's links, the pages it links to and those listing it (their
+"Cited by") are forgotten; anything else
 a reader sees on every page (sites, private sections, moves, the home page and blog indexes,
 comment rules) forgets everything.
 """
@@ -14,10 +16,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django_tasks import TaskResultStatus
+from django_tasks.signals import task_finished
 from taggit.models import Tag
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page, PageViewRestriction, ReferenceIndex, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.tasks import update_reference_index_task
 
 from broadsheet import caching
 
@@ -105,3 +110,28 @@ def name_changed(sender, instance, created, **kwargs):
     relation = "authors" if sender is Author else "tags"
     posts = BlogPostPage.objects.filter(**{relation: instance}).values_list("pk", flat=True)
     caching.forget(caching.LISTINGS, *(caching.post(pk) for pk in posts))
+
+
+@receiver(task_finished)
+def references_indexed(sender, task_result, **kwargs):
+    """Wagtail records a saved page's links in its reference index in a task, which the worker may
+    run after the publish's own forgetting; a post's "Cited by" is read from that index.
+
+    The pages listing the post (which depend on its post_link scope) may have lost a link, and
+    the pages it links to now may have gained one.
+    """
+    if (
+        task_result.task.module_path != update_reference_index_task.module_path
+        or task_result.status != TaskResultStatus.SUCCESSFUL
+        or tuple(task_result.args[:2]) != (BlogPostPage._meta.app_label, BlogPostPage._meta.model_name)
+    ):
+        return
+    post_id = task_result.args[2]
+    page_type = ContentType.objects.get_for_model(Page)
+    cited = ReferenceIndex.objects.filter(
+        base_content_type=page_type,
+        object_id=post_id,
+        to_content_type=page_type,
+        model_path__startswith="body.",
+    ).values_list("to_object_id", flat=True)
+    caching.forget(caching.post_link(int(post_id)), *(caching.post(int(pk)) for pk in set(cited)))
