@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from rest_framework.fields import ListField
 from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
@@ -252,6 +254,10 @@ class BlogPostQuerySet(PublicPageQuerySet):
         """Each post with `comment_count`, how many comments readers see on it."""
         return self.annotate(**comment_count_annotations())
 
+    def for_api(self):
+        """Each post with what the read API shows beyond its own columns (its byline)."""
+        return self.with_byline()
+
     def as_cards(self):
         """Each post with all its card shows (byline, comment count), without its body."""
         return self.defer_streamfields().with_byline().with_comment_counts()
@@ -313,6 +319,15 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         index.RelatedFields("tags", [index.SearchField("name", boost=1.5)]),
         index.RelatedFields("authors", [index.SearchField("name")]),
         index.FilterField("date"),
+    ]
+    # What the read API (/api/v2/pages/) shows of a post; labels and authors as the byline has them.
+    api_fields = [
+        APIField("date"),
+        APIField("intro"),
+        APIField("body"),
+        APIField("labels", serializer=ListField(source="label_list", read_only=True)),
+        APIField("authors", serializer=ListField(source="api_authors", read_only=True)),
+        APIField("reading_minutes"),
     ]
     parent_page_types = ["blog.BlogIndexPage"]
     subpage_types = []
@@ -376,6 +391,11 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     def author_list(self):
         """The post's authors as {"name"} dicts, by name."""
         return [{"name": author.name} for author in self.authors.all()]
+
+    @property
+    def api_authors(self):
+        """The post's authors for the read API, as {"name"} dicts in byline order."""
+        return [{"name": author["name"]} for author in self.author_list]
 
     def get_absolute_url(self):
         # django-comments-xtd redirects a reader back to the comment through this URL.

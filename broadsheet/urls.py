@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from blog import sitemaps
 from blog import views as blog_views
+from broadsheet.api import api_router
 from broadsheet.views import healthz, public_media, robots_txt
 from search import views as search_views
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v2/", api_router.urls),
     path("search/", search_views.search, name="search"),
     path("comments/", include(comment_urls)),
     path("sitemap.xml", sitemaps.index, name="sitemap"),

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.api.v2",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    "rest_framework",
     "django_filters",
     "django_tasks",
     "django_tasks_db",
@@ -284,6 +286,15 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Broadsheet <noreply@l
 # database, run by `manage.py db_worker` (`make worker`; `make run` and `make serve` start one).
 # A task queued inside a transaction commits, or is rolled back, with it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The read API at /api/v2/ (broadsheet/api.py): public live content only, never cached by the
+# page cache. Listings hold at most WAGTAILAPI_LIMIT_MAX items; the API's own search is off
+# (/search/ is the site's); rich text comes as display HTML with real links; each reader's
+# address may make API_RATE_LIMIT requests ("<n>/second", "minute", "hour" or "day").
+WAGTAILAPI_LIMIT_MAX = 20
+WAGTAILAPI_SEARCH_ENABLED = False
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
 
 # Blog
 BLOG_POSTS_PER_PAGE = 10

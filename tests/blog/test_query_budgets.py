@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
-from ..factories import make_author, make_post, paragraph
+from ..factories import add_posts, make_author, make_post, paragraph
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +26,6 @@ READER_URLS = [
     "/robots.txt",
     "/search/?q=harbour",
 ]
-
-
-def add_posts(blog_index, start, count):
-    for n in range(start, start + count):
-        make_post(
-            blog_index,
-            f"Post {n}",
-            slug=f"post-{n}",
-            date=f"2020-01-{n % 28 + 1:02d} 09:{n % 60:02d}",
-            intro="Notes from the harbour.",
-            tags=["news", f"topic-{n}", f"topic-{n + 1}"],
-            authors=[make_author(f"Author {n % 4}")],
-        )
 
 
 def queries_per_page(client):
