@@ -2,12 +2,15 @@
 cite it, kept up to date as posts are published, unpublished and edited."""
 
 import json
+from io import StringIO
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.management import call_command
 from django_tasks_db.management.commands.db_worker import Worker
 from wagtail.models import PageViewRestriction
 
+from blog.blogger.synthetic import write_synthetic_export
 from blog.models import BlogPostPage
 
 from ..factories import make_post, paragraph
@@ -95,6 +98,16 @@ def test_cited_by_lists_later_live_posts_that_link_here(client, blog_index):
     assert first.a["href"] == "/blog/a-year-on/" and first.time["datetime"].startswith("2021-01-01")
     # The citing post is not cited by the post it cites.
     assert listed(client, "/blog/after-the-vote/", "cited-by") == []
+
+
+def test_imported_posts_are_cited_by_the_imported_posts_that_link_to_them(client, blog_index, tmp_path):
+    export = tmp_path / "export.xml"
+    write_synthetic_export(export, posts=2, comments_per_post=0)  # the second post links to the first
+    call_command("import_blogger", str(export), stdout=StringIO(), stderr=StringIO())
+    first = BlogPostPage.objects.get(title__startswith="Post 0:")
+    second = BlogPostPage.objects.get(title__startswith="Post 1:")
+    assert listed(client, first.url, "cited-by") == [second.title]
+    assert listed(client, second.url, "cited-by") == []
 
 
 @pytest.mark.parametrize("page_cache", [False, True], ids=["values", "whole-page"])
