@@ -234,13 +234,32 @@ def parse_ms(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
-def run_wrk(wrk, url, duration, warmup):
+ROTATION_SCRIPT = """
+local paths = {}
+init = function(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  counter = math.random(#paths)
+end
+request = function()
+  counter = counter % #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+"""
+
+
+def run_wrk(wrk, url, duration, warmup, paths=None):
+    """wrk on `url`, or on each of `paths` (on url's server) in turn when given."""
     # A generous timeout: a slow page should show as slow, not as errors.
     options = ["-t2", "-c8", "--timeout", "10s"]
-    subprocess.run([wrk, *options, f"-d{warmup}s", url], capture_output=True, check=True)
-    out = subprocess.run(
-        [wrk, *options, f"-d{duration}s", "--latency", url], capture_output=True, text=True, check=True
-    ).stdout
+    arguments = []
+    if paths:
+        (WORK / "rotation.lua").write_text(ROTATION_SCRIPT)
+        (WORK / "rotation.txt").write_text("\n".join(paths) + "\n")
+        options += ["-s", str(WORK / "rotation.lua")]
+        arguments = ["--", str(WORK / "rotation.txt")]
+    subprocess.run([wrk, *options, f"-d{warmup}s", url, *arguments], capture_output=True, check=True)
+    command = [wrk, *options, f"-d{duration}s", "--latency", url, *arguments]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     (WORK / "wrk-last.txt").write_text(f"{url}\n{out}")
     errors = 0
     patterns = (

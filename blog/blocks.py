@@ -3,7 +3,6 @@
 import math
 import re
 
-from django.core.cache import cache
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from pygments import highlight
@@ -12,9 +11,10 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock, EmbedValue
-from wagtail.embeds.format import embed_to_frontend_html
 from wagtail.images.blocks import ImageChooserBlock
 from wagtail.rich_text import get_text_for_indexing
+
+from . import embeds
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
@@ -92,19 +92,11 @@ class ExternalImageBlock(blocks.StructBlock):
 
 
 class ResilientEmbedValue(EmbedValue):
-    """An embed whose failed look-ups are remembered for a while instead of retried per view."""
-
-    FAILURE_SECONDS = 600
+    """An embed shown from the embeds already looked up; the look-up itself is a task (blog/embeds.py)."""
 
     @cached_property
     def html(self):
-        key = f"embed-failed:{self.url}:{self.max_width}:{self.max_height}"
-        if cache.get(key):
-            return ""
-        html = embed_to_frontend_html(self.url, self.max_width, self.max_height)
-        if not html:
-            cache.set(key, True, self.FAILURE_SECONDS)
-        return html
+        return embeds.stored_html(self.url, self.max_width, self.max_height)
 
 
 class ResilientEmbedBlock(EmbedBlock):

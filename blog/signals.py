@@ -3,23 +3,28 @@
 Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment
 counts on listings; publishing, unpublishing, moving or deleting a post forgets the listings,
 its page and the post pages whose previous/next links change (blog/changes.py); renaming an
-author or a label forgets the listings and the pages of the posts that show it; once Wagtail's
-reference index has recorded a post's links, the pages it links to and those listing it (their
-"Cited by") are forgotten; anything else
-a reader sees on every page (sites, private sections, moves, the home page and blog indexes,
-comment rules) forgets everything.
+author or a label forgets the listings and the pages of the posts that show it; an embed the
+worker has looked up forgets the pages of the posts that show it; once Wagtail's reference index
+has recorded a post's links, the pages it links to and those listing it (their "Cited by") are
+forgotten; anything else a reader sees on every page (sites, private sections, moves, the home
+page and blog indexes, comment rules) forgets everything.
 """
+
+import json
 
 import django_comments
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django_tasks import TaskResultStatus
 from django_tasks.signals import task_finished
 from taggit.models import Tag
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
+from wagtail.embeds.models import Embed
 from wagtail.models import Page, PageViewRestriction, ReferenceIndex, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtail.tasks import update_reference_index_task
@@ -89,6 +94,15 @@ def comment_changed(sender, instance, **kwargs):
         if post is None:
             return
     post_changed(PostChange(post, listed=False))
+
+
+@receiver(post_save, sender=Embed)
+def embed_stored(sender, instance, **kwargs):
+    """A looked-up embed (blog/embeds.py) replaces the link the posts that show it showed meanwhile."""
+    quoted = json.dumps(instance.url)[1:-1]  # as the URL is spelled inside the body's JSON
+    posts = BlogPostPage.objects.live().annotate(text=Cast("body", TextField())).filter(text__contains=quoted)
+    for post in posts.defer_streamfields():
+        post_changed(PostChange(post, listed=False))
 
 
 @receiver(pre_save, sender=Author)
