@@ -3,9 +3,10 @@
 Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment
 counts on listings; publishing, unpublishing, moving or deleting a post forgets the listings,
 its page and the post pages whose previous/next links change (blog/changes.py); renaming an
-author or a label forgets the listings and the pages of the posts that show it; anything else
-a reader sees on every page (sites, private sections, moves, the home page and blog indexes,
-comment rules) forgets everything.
+author or a label forgets the listings and the pages of the posts that show it; editing an image
+forgets the share cards kept of it; anything else a reader sees on every page (sites, private
+sections, moves, the home page and blog indexes, comment rules, share card settings) forgets
+everything.
 """
 
 import django_comments
@@ -16,13 +17,14 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
+from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from broadsheet import caching
 
 from .changes import PostChange
-from .models import Author, BlogPostPage, CommentReview, CommentSettings
+from .models import Author, BlogPostPage, CommentReview, CommentSettings, ShareSettings
 
 Comment = django_comments.get_model()
 
@@ -62,10 +64,19 @@ def page_deleted(sender, instance, **kwargs):
 @receiver(post_save, sender=Site)
 @receiver(post_delete, sender=Site)
 @receiver(post_save, sender=CommentSettings)
+@receiver(post_save, sender=ShareSettings)
 def site_changed(sender, **kwargs):
     # Moves carry pages into or out of private sections and change their URLs; private sections,
-    # host names and site roots decide what each request is served; comment rules are on every post.
+    # host names and site roots decide what each request is served; comment rules are on every
+    # post, and share cards on every page.
     caching.forget(caching.SITE)
+
+
+@receiver(post_save, sender=get_image_model())
+@receiver(post_delete, sender=get_image_model())
+def image_changed(sender, instance, **kwargs):
+    # A new file or focal point means new renditions; share cards keep their addresses.
+    caching.forget(caching.image(instance.pk))
 
 
 @receiver(post_save, sender=Comment)
