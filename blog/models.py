@@ -5,6 +5,8 @@ import functools
 import re
 import unicodedata
 from datetime import date, timedelta
+from html import unescape
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -15,8 +17,10 @@ from django.db.models import BigIntegerField, Count, IntegerField, OuterRef, Q, 
 from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from rest_framework.fields import ListField
@@ -26,6 +30,8 @@ from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
+from wagtail.images.models import SourceImageIOError
 from wagtail.models import Page, PageManager, ReferenceIndex, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
@@ -104,6 +110,9 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self
         return context
+
+    def get_meta_description(self):
+        return self.search_description or plain_text(self.intro)
 
     def route(self, request, path_components):
         # Wagtail finds a child by slug and then loads its specific row: two queries. A post is
@@ -509,7 +518,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         return [link_to(post, request) for post in posts]
 
     def get_meta_description(self):
-        return self.search_description or self.intro
+        return self.search_description or " ".join(self.intro.split())
 
     def search_body(self):
         """The body's words for the search index and its snippets, one block after another."""
@@ -519,8 +528,22 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         # A heading or a quotation's source has no full stop; give it one so a snippet reads as prose.
         return " ".join(part if part[-1] in SENTENCE_ENDS else f"{part}." for part in parts)
 
-    def structured_data(self, request=None):
+    def share_image(self, root_url):
+        """The image this post's share card shows (as `image_card` gives it): its feed image, else
+        the first image in its body; {} when it has neither."""
+        if self.feed_image_id:
+            return image_card(self.feed_image_id, SHARE_IMAGE_SPEC, root_url)
+        for block in self.body.raw_data:
+            if block["type"] == "image" and block["value"].get("image"):
+                value = block["value"]
+                return image_card(value["image"], SHARE_IMAGE_SPEC, root_url, value.get("alt_text") or "")
+        return {}
+
+    def structured_data(self, request):
         """The post as schema.org BlogPosting, for search engines (rendered as JSON-LD)."""
+        defaults = share_defaults(request)
+        image = self.share_image(defaults["root_url"]) or defaults["image"]
+        logo = defaults["logo"]
         url = self.get_full_url(request)
         data = {
             "@context": "https://schema.org",
@@ -530,16 +553,25 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
             "mainEntityOfPage": url,
             "datePublished": self.date.isoformat(),
             "author": [{"@type": "Person", "name": author["name"]} for author in self.author_list],
-            "publisher": {"@type": "Organization", "name": settings.WAGTAIL_SITE_NAME},
+            "image": [image_object(image)],
+            "publisher": {
+                "@type": "Organization",
+                "name": settings.WAGTAIL_SITE_NAME,
+                "url": f"{defaults['root_url']}/",
+                "logo": image_object(logo),
+            },
             "keywords": [tag["name"] for tag in self.label_list],
         }
         if self.last_published_at:
             data["dateModified"] = self.last_published_at.isoformat()
         if description := self.get_meta_description():
             data["description"] = description
-        if self.feed_image:
-            data["image"] = self.feed_image.get_rendition("fill-1200x630").full_url
         return data
+
+
+def image_object(card):
+    """An image as `image_card` gives it, as a schema.org ImageObject."""
+    return {"@type": "ImageObject", "url": card["url"], "width": card["width"], "height": card["height"]}
 
 
 class BloggerComment(models.Model):
@@ -554,8 +586,28 @@ class BloggerComment(models.Model):
         return f"Blogger comment {self.blogger_id}"
 
 
+class CachedSiteSetting(BaseSiteSetting):
+    """A site setting every page reads, so read from the value cache; saving it forgets the
+    site scope (blog/signals.py)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def for_site(cls, site):
+        """The site's settings, or the defaults (unsaved) when they were never saved; kept until
+        the site scope changes."""
+        site_id = getattr(site, "pk", site)
+        return caching.cached(
+            cls._meta.model_name,
+            lambda: cls.objects.filter(site_id=site_id).first() or cls(site_id=site_id),
+            scopes=[caching.SITE],
+            vary=site_id,
+        )
+
+
 @register_setting(icon="comment")
-class CommentSettings(BaseSiteSetting):
+class CommentSettings(CachedSiteSetting):
     """How reader comments are closed, held for moderation and checked for spam on one site."""
 
     close_after_days = models.PositiveIntegerField(
@@ -589,17 +641,141 @@ class CommentSettings(BaseSiteSetting):
     class Meta:
         verbose_name = "comment settings"
 
-    @classmethod
-    def for_site(cls, site):
-        """The site's settings, or the defaults (unsaved) when they were never saved; kept until
-        the site scope changes (saving them does), as every post page reads them."""
-        site_id = getattr(site, "pk", site)
-        return caching.cached(
-            "comment-settings",
-            lambda: cls.objects.filter(site_id=site_id).first() or cls(site_id=site_id),
-            scopes=[caching.SITE],
-            vary=site_id,
+
+# The images Broadsheet ships (broadsheet/static/img/), for a site that has chosen none.
+BUILT_IN_SHARE_IMAGE = {"path": "img/share.png", "width": 1200, "height": 630}
+BUILT_IN_LOGO = {"path": "img/logo.png", "width": 512, "height": 512}
+SHARE_IMAGE_SPEC = "fill-1200x630"
+LOGO_SPEC = "max-600x600"
+SOCIAL_HANDLE = re.compile(r"@?[A-Za-z0-9_]{1,15}")
+
+
+def optional_image(help_text):
+    """A choice of one image that may be left empty (and is emptied when the image is deleted)."""
+    return models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=help_text,
+    )
+
+
+@register_setting(icon="image")
+class ShareSettings(CachedSiteSetting):
+    """What share cards and search engines show of the site: its default image, logo and X account."""
+
+    default_image = optional_image(
+        "Shown when a page is shared and has no image of its own (a post's feed image, else the first "
+        "image in its body), cropped to 1200×630. Left empty, Broadsheet's own is used."
+    )
+    logo = optional_image(
+        "The publisher's logo that search engines show with posts. Left empty, Broadsheet's mark is used."
+    )
+    social_handle = models.CharField(
+        "X (Twitter) account",
+        max_length=16,
+        blank=True,
+        help_text="The site's account, e.g. @harbourledger, named on share cards. Left empty, none is named.",
+    )
+
+    panels = [FieldPanel("default_image"), FieldPanel("logo"), FieldPanel("social_handle")]
+
+    class Meta:
+        verbose_name = "share cards"
+
+    def clean(self):
+        super().clean()
+        handle = self.social_handle.strip()
+        if handle and not SOCIAL_HANDLE.fullmatch(handle):
+            message = "An account name is 1 to 15 letters, digits or underscores, with or without an @."
+            raise ValidationError({"social_handle": message})
+        self.social_handle = f"@{handle.lstrip('@')}" if handle else ""
+
+    def defaults(self, site, root_url):
+        """What a page without its own takes from the site: {"root_url", "description", "image",
+        "logo", "handle"}, the images as `image_card` gives them."""
+        name = settings.WAGTAIL_SITE_NAME
+        built_in_alt = f"The {name} mark, a letter B on a dark square"
+        image = self.default_image_id and image_card(self.default_image_id, SHARE_IMAGE_SPEC, root_url)
+        logo = self.logo_id and image_card(self.logo_id, LOGO_SPEC, root_url, alt=f"{name} logo")
+        description = caching.cached(
+            "site-description", lambda: site_description(site), scopes=[], vary=getattr(site, "pk", None)
         )
+        return {
+            "root_url": root_url,
+            "description": description,
+            "image": image or built_in_card(BUILT_IN_SHARE_IMAGE, root_url, built_in_alt),
+            "logo": logo or built_in_card(BUILT_IN_LOGO, root_url, f"{name} logo"),
+            "handle": self.social_handle,
+        }
+
+
+def share_defaults(request):
+    """`ShareSettings.defaults` for the site `request` is for, worked out once per request."""
+    found = getattr(request, "_share_defaults", None)
+    if found is None:
+        site = Site.find_for_request(request)
+        root_url = site.root_url if site is not None else request.build_absolute_uri("/").rstrip("/")
+        found = request._share_defaults = ShareSettings.for_request(request).defaults(site, root_url)
+    return found
+
+
+def site_description(site):
+    """The description of a page that has none: the home page's search description, else the
+    blog's; else the home page's intro, else the blog's."""
+    if site is None:
+        return ""
+    pages = [page for page in (site.root_page.specific, BlogIndexPage.for_site(site)) if page is not None]
+    texts = [page.search_description for page in pages]
+    texts += [plain_text(getattr(page, "intro", "")) for page in pages]
+    return next((text for text in texts if text), "")
+
+
+def plain_text(html):
+    """Rich text as one line of plain text."""
+    return " ".join(unescape(strip_tags(html or "")).split())
+
+
+def absolute_url(root_url, url):
+    """`url` (a path, or an address a storage gave) made absolute on the site at `root_url`."""
+    return urljoin(f"{root_url}/", url)
+
+
+def image_card(image_id, spec, root_url, alt=""):
+    """Image `image_id` as a share card shows it: {"url", "width", "height", "alt"} of its `spec`
+    rendition at an absolute address, or {} when the image or its file is gone. Kept until the
+    image changes."""
+
+    def compute():
+        image = get_image_model().objects.filter(pk=image_id).first()
+        if image is None:
+            return {}
+        try:
+            rendition = image.get_rendition(spec)
+        except SourceImageIOError:
+            return {}
+        return {
+            "url": absolute_url(root_url, rendition.url),
+            "width": rendition.width,
+            "height": rendition.height,
+            "alt": alt or image.default_alt_text,
+        }
+
+    return caching.cached(
+        "share-image", compute, scopes=[caching.image(image_id)], vary=(image_id, spec, root_url, alt)
+    )
+
+
+def built_in_card(image, root_url, alt):
+    # Not cached: a static file's address changes with each release (hashed names).
+    return {
+        "url": absolute_url(root_url, static(image["path"])),
+        "width": image["width"],
+        "height": image["height"],
+        "alt": alt,
+    }
 
 
 class CommentReview(models.Model):

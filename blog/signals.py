@@ -6,8 +6,9 @@ its page and the post pages whose previous/next links change (blog/changes.py); 
 author or a label forgets the listings and the pages of the posts that show it; an embed the
 worker has looked up forgets the pages of the posts that show it; once Wagtail's reference index
 has recorded a post's links, the pages it links to and those listing it (their "Cited by") are
-forgotten; anything else a reader sees on every page (sites, private sections, moves, the home
-page and blog indexes, comment rules) forgets everything.
+forgotten; editing an image forgets the share cards kept of it; anything else a reader sees on
+every page (sites, private sections, moves, the home page and blog indexes, comment rules, share
+card settings) forgets everything.
 """
 
 import json
@@ -25,6 +26,7 @@ from django_tasks.signals import task_finished
 from taggit.models import Tag
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
 from wagtail.embeds.models import Embed
+from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, ReferenceIndex, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtail.tasks import update_reference_index_task
@@ -32,7 +34,7 @@ from wagtail.tasks import update_reference_index_task
 from broadsheet import caching
 
 from .changes import PostChange
-from .models import Author, BlogPostPage, CommentReview, CommentSettings
+from .models import Author, BlogPostPage, CommentReview, CommentSettings, ShareSettings
 
 Comment = django_comments.get_model()
 
@@ -72,10 +74,19 @@ def page_deleted(sender, instance, **kwargs):
 @receiver(post_save, sender=Site)
 @receiver(post_delete, sender=Site)
 @receiver(post_save, sender=CommentSettings)
+@receiver(post_save, sender=ShareSettings)
 def site_changed(sender, **kwargs):
     # Moves carry pages into or out of private sections and change their URLs; private sections,
-    # host names and site roots decide what each request is served; comment rules are on every post.
+    # host names and site roots decide what each request is served; comment rules are on every
+    # post, and share cards on every page.
     caching.forget(caching.SITE)
+
+
+@receiver(post_save, sender=get_image_model())
+@receiver(post_delete, sender=get_image_model())
+def image_changed(sender, instance, **kwargs):
+    # A new file or focal point means new renditions; share cards keep their addresses.
+    caching.forget(caching.image(instance.pk))
 
 
 @receiver(post_save, sender=Comment)

@@ -9,7 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from blog import sitemaps
 from blog import views as blog_views
 from broadsheet.api import api_router
-from broadsheet.views import healthz, public_media, robots_txt
+from broadsheet.views import favicon, healthz, public_media, robots_txt
 from search import views as search_views
 
 # Only the comment views readers use; moderation happens in the Wagtail admin.
@@ -34,6 +34,7 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap-section"),
     path("robots.txt", robots_txt, name="robots-txt"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 if settings.DEBUG:

@@ -235,9 +235,10 @@ SITE_ID = 1
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Broadsheet")
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Wagtail's PostgreSQL backend; search/backend.py keeps labels and authors out of snippets' text.
 WAGTAILSEARCH_BACKENDS = {
     "default": {
-        "BACKEND": "wagtail.search.backends.database",
+        "BACKEND": "search.backend",
         "SEARCH_CONFIG": "english",
     }
 }
