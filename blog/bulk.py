@@ -148,7 +148,8 @@ def add_pages(parent, pages, *, with_ids=None):
     one to now. The pages are not validated, and their slugs must be free under `parent`; editors'
     comments, scheduled publishing and page types with more than one concrete ancestor are not
     supported. `with_ids(pages)`, if given, runs once the pages have ids, before their revisions
-    and relations are written. Returns `pages`, saved, with their relations still in memory."""
+    and relations are written; then a page type's `set_derived_fields()`, if it has one, as its
+    save() would run it. Returns `pages`, saved, with their relations still in memory."""
     if not pages:
         return pages
     models = {type(page) for page in pages}
@@ -166,7 +167,16 @@ def add_pages(parent, pages, *, with_ids=None):
         field: [list(getattr(page, field.name).all()) for page in pages]
         for field in get_all_child_m2m_relations(model)
     }
-    bulk_create_inherited(model, pages, with_ids=with_ids)
+
+    def with_ids_then_derived(pages):
+        if with_ids:
+            with_ids(pages)
+        # What save() works out from the content (a post's reading time), from the final content.
+        if hasattr(model, "set_derived_fields"):
+            for page in pages:
+                page.set_derived_fields()
+
+    bulk_create_inherited(model, pages, with_ids=with_ids_then_derived)
     Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(pages))
     parent.numchild += len(pages)
     for relation, items_by_page in children.items():

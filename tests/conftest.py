@@ -157,6 +157,14 @@ def axe_source():
     return ensure_axe()
 
 
+@pytest.fixture(scope="session")
+def html_checkers():
+    """pa11y and the Nu Html Checker, installed when missing (see tests/browser_support.py)."""
+    from .browser_support import ensure_checkers
+
+    ensure_checkers()
+
+
 def ensure_wagtail_roots():
     """The rows Wagtail's migrations create, which a transactional test's flush removes."""
     from django.conf import settings

@@ -91,7 +91,7 @@ def m2m_from_links(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blog", "0004_comment_review_browser_headers"),
+        ("blog", "0006_share_settings_cards"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("wagtailcore", "0001_initial"),
     ]
