@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django_tasks import TaskResultStatus
 from django_tasks.signals import task_finished
@@ -54,15 +54,6 @@ def page_changed(sender, instance, **kwargs):
     else:
         # The home page and blog indexes show in every page's navigation, titles and intros.
         caching.forget(caching.SITE)
-
-
-@receiver(pre_delete, sender=BlogPostPage)
-def post_deleting(sender, instance, **kwargs):
-    """Purge what showed a live post at the CDN; its labels, parent and neighbours are read now,
-    while they are still there (deleting a page sends no unpublish signal)."""
-    if settings.WAGTAILFRONTENDCACHE and instance.live:
-        urls = PostChange(instance, listed=True).urls()
-        transaction.on_commit(lambda: PurgeBatch(urls).purge())
 
 
 @receiver(post_delete, sender=BlogPostPage)
