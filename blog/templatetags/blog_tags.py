@@ -1,6 +1,6 @@
 import json
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from django import template
 from django.conf import settings
@@ -150,4 +150,13 @@ def share_card(context, title="", description="", post=None):
         "image": image,
         "handle": defaults["handle"],
         "post": post,
+        "author_urls": article_authors(context, post, defaults["root_url"]),
     }
+
+
+def article_authors(context, post, root_url):
+    """Open Graph names an article's authors by their pages' full addresses."""
+    blog_index = context.get("blog_index")
+    if post is None or blog_index is None:
+        return []
+    return [urljoin(root_url + "/", author_url(context, blog_index, a["slug"])) for a in post.author_list]
