@@ -32,6 +32,7 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap-section"),
     path("robots.txt", robots_txt, name="robots-txt"),
+    path("", include("subscriptions.urls")),
 ]
 
 if settings.DEBUG:
