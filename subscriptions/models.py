@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from taggit.models import Tag
 
 
@@ -47,7 +48,7 @@ class Subscriber(models.Model):
     )
     labels = models.ManyToManyField(Tag, through="SubscriberLabel", blank=True, related_name="+")
     source = models.CharField(max_length=32, blank=True, help_text="Where the address came from.")
-    subscribed_at = models.DateTimeField(auto_now_add=True)
+    subscribed_at = models.DateTimeField(default=timezone.now)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
