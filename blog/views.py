@@ -215,7 +215,7 @@ def mute(request, key):
     XtdComment.norel_objects.filter(
         content_type_id=comment.content_type_id,
         object_pk=comment.object_pk,
-        user_email=comment.user_email,
+        user_email__iexact=comment.user_email,
         followup=True,
     ).update(followup=False)
     return TemplateResponse(request, "django_comments_xtd/muted.html", {"content_object": post})

@@ -105,6 +105,7 @@ def confirm(subscriber, choice):
     """Apply a confirmation key's `choice` (tokens.read_confirm_key) to `subscriber`."""
     now = timezone.now()
     subscriber.confirmed_at = now
+    subscriber.confirmation_sent_at = None  # the owner answered: a new request may be sent at once
     subscriber.bounces = 0
     if choice["replies"]:
         if subscriber.status == SubscriberStatus.PENDING:

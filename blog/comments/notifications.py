@@ -83,9 +83,9 @@ def read_mute_key(key):
 
 
 def followers(comment):
-    """For each confirmed address that asked to hear about the post's comments, except the new
-    comment's own author: that address's latest public comment asking so (it names them and their
-    mute link)."""
+    """For each confirmed address (however it was capitalised) that asked to hear about the post's
+    comments, except the new comment's own author: that address's latest public comment asking
+    so (it names them and their mute link)."""
     post_comments = XtdComment.norel_objects.filter(
         content_type_id=comment.content_type_id, object_pk=comment.object_pk, followup=True
     )
@@ -93,10 +93,10 @@ def followers(comment):
         with_status(post_comments, CommentStatus.PUBLIC)
         .exclude(user_email__iexact=comment.user_email)
         .exclude(user_email="")
-        .alias(address=Lower("user_email"))
+        .annotate(address=Lower("user_email"))
         .filter(address__in=address_book.confirmed())
-        .order_by("user_email", "-submit_date", "-pk")
-        .distinct("user_email")
+        .order_by("address", "-submit_date", "-pk")
+        .distinct("address")
     )
 
 
