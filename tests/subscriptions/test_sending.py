@@ -67,7 +67,7 @@ def test_subscribe_confirm_and_receive_each_new_post_once_with_one_click_unsubsc
     older = make_post(stored_blog, "Older notes", slug="older-notes")
     body = [
         paragraph(
-            f'<p>See <a linktype="page" id="{older.pk}">the older notes</a> and <a href="/blog/">more</a>.</p>'
+            f'<p>See <a linktype="page" id="{older.pk}">the older notes</a>, <a href="/blog/">more</a>.</p>'
         ),
         {
             "type": "image",
