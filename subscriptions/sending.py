@@ -22,9 +22,11 @@ server that cannot be reached pauses the whole send, with back-off, as broadshee
 import logging
 import smtplib
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends import filebased
 from django.db import connection, transaction
 from django.db.models import F, Min
 from django.urls import reverse
@@ -275,10 +277,16 @@ class Batch:
     def send(self):
         """Hand every row to the mail server, one connection for the batch; the number sent."""
         backend = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
+        # Django's file backend (the development mailbox) writes all of a connection's messages
+        # to one file; there each message gets a connection, so a file, of its own.
+        fresh = None
+        if isinstance(backend, filebased.EmailBackend):
+            fresh = partial(get_connection, settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
         done = None
         try:
             try:
-                backend.open()
+                if not fresh:
+                    backend.open()
             except Exception as error:  # noqa: BLE001 - any failure to connect pauses the send
                 server_failed(self.mailing, error)
                 return 0
@@ -288,7 +296,8 @@ class Batch:
                     continue
                 done = None
                 try:
-                    backend.send_messages([message_for(self.mailing, subscriber_id, email)])
+                    sender = fresh() if fresh else backend
+                    sender.send_messages([message_for(self.mailing, subscriber_id, email)])
                 except Exception as error:  # noqa: BLE001 - every failure is recorded on its row
                     outcome = outcome_of(error)
                     if outcome == Outcome.PERMANENT:

@@ -208,3 +208,25 @@ def test_a_worker_killed_mid_send_is_taken_over_without_sending_anyone_the_post_
     )
     assert len(interrupted) <= 1 and sent | interrupted == set(addresses)
     assert sent <= set(got) <= sent | interrupted
+
+
+def test_the_development_mailbox_gets_every_email_as_a_file_of_its_own(stored_blog, workers, tmp_path):
+    from email import message_from_bytes
+    from email.policy import default
+
+    workers(
+        0, EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(tmp_path)
+    )
+    reader = Client()
+    reader.post("/subscribe/", {"email": "newcomer@example.org"})
+    [file] = wait_until(lambda: list(tmp_path.glob("*.log")), "the confirmation in the mailbox")
+    reader.post(confirm_link(file.read_text()))
+    many_readers(3)
+    post = make_post(stored_blog, "Open day", slug="open-day", date=timezone.now())
+    wait_for_the_send(post)
+    files = sorted(tmp_path.glob("*.log"))
+    messages = [message_from_bytes(f.read_bytes().split(b"\n" + b"-" * 79)[0], policy=default) for f in files]
+    assert len(files) == 5
+    assert sorted(m["To"] for m in messages if m["Subject"] == "Open day") == [
+        "newcomer@example.org", "reader000@example.org", "reader001@example.org", "reader002@example.org",
+    ]  # fmt: skip
