@@ -213,25 +213,34 @@ class Batch:
 
     def start(self, delivery_id, done=None):
         """Record `done` (a row just handed over) as sent and `delivery_id` as with the mail server,
-        in one commit; False when this batch no longer holds `delivery_id`."""
-        with transaction.atomic():
-            if done is not None:
-                self.record_sent(*done)
-            if delivery_id is None:
-                return False
-            return bool(
-                self.mine.filter(pk=delivery_id, status=DeliveryStatus.CLAIMED).update(
-                    status=DeliveryStatus.SENDING, attempts=F("attempts") + 1
-                )
+        in one statement, so one commit, per message; False when this batch no longer holds
+        `delivery_id` (a worker that took over a claim it thought dead has it now)."""
+        sent_id, subscriber_id, bounces = done or (None, None, 0)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table(Delivery)} SET "
+                "status = CASE WHEN id = %(next)s THEN %(sending)s ELSE %(sent)s END, "
+                "attempts = CASE WHEN id = %(next)s THEN attempts + 1 ELSE attempts END, "
+                "sent_at = CASE WHEN id = %(next)s THEN sent_at ELSE now() END, "
+                "claim = CASE WHEN id = %(next)s THEN claim END, "
+                "error = CASE WHEN id = %(next)s THEN error ELSE '' END "
+                "WHERE claim = %(claim)s AND ((id = %(next)s AND status = %(claimed)s) "
+                "OR (id = %(done)s AND status = %(sending)s)) RETURNING id",
+                {
+                    "next": delivery_id,
+                    "done": sent_id,
+                    "claim": self.number,
+                    "claimed": DeliveryStatus.CLAIMED,
+                    "sending": DeliveryStatus.SENDING,
+                    "sent": DeliveryStatus.SENT,
+                },
             )
-
-    def record_sent(self, delivery_id, subscriber_id, bounces):
-        self.mine.filter(pk=delivery_id, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), claim=None, error=""
-        )
-        if bounces:
-            Subscriber.objects.filter(pk=subscriber_id).update(bounces=0)
-        self.sent += 1
+            changed = {row[0] for row in cursor.fetchall()}
+        if sent_id is not None and sent_id in changed:
+            self.sent += 1
+            if bounces:
+                Subscriber.objects.filter(pk=subscriber_id).update(bounces=0)
+        return delivery_id is not None and delivery_id in changed
 
     def refused(self, delivery_id, subscriber_id, error):
         """The address's mail server will not take it: failed, and counted against the address."""
