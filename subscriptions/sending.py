@@ -288,7 +288,7 @@ class Batch:
         backend = get_connection(settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
         # Django's file backend (the development mailbox) writes all of a connection's messages
         # to one file; there each message gets a connection, so a file, of its own.
-        fresh = None
+        fresh, kept = None, []
         if isinstance(backend, filebased.EmailBackend):
             fresh = partial(get_connection, settings.EMAIL_DELIVERY_BACKEND, fail_silently=False)
         done = None
@@ -305,7 +305,12 @@ class Batch:
                     continue
                 done = None
                 try:
-                    sender = fresh() if fresh else backend
+                    sender = backend
+                    if fresh:
+                        sender = fresh()
+                        # The file's name is made of the time and the connection's id(): a
+                        # connection kept until the batch ends cannot lend its id to the next.
+                        kept.append(sender)
                     sender.send_messages([message_for(self.mailing, subscriber_id, email)])
                 except Exception as error:  # noqa: BLE001 - every failure is recorded on its row
                     outcome = outcome_of(error)
