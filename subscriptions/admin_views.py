@@ -14,6 +14,7 @@ import json
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
@@ -301,7 +302,7 @@ def test_email(request, page_id):
     message = EmailMultiAlternatives(
         f"[Test] {content['subject']}",
         content["text"].replace(Mailing.UNSUBSCRIBE_MARK, home),
-        None,
+        settings.SUBSCRIPTIONS_FROM_EMAIL,
         [request.user.email],
     )
     message.attach_alternative(content["html"].replace(Mailing.UNSUBSCRIBE_MARK, home), "text/html")

@@ -65,6 +65,9 @@ class Subscriber(models.Model):
     def __str__(self):
         return self.email
 
+    def clean(self):
+        self.email = normalise_email(self.email)
+
     @property
     def follows_posts(self):
         """Whether the address asked for posts at all (an address confirmed for reply

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from broadsheet.mail import one_line
 
 from .confirmation import site_root
+from .models import Mailing
 
 URL_ATTRIBUTES = ("href", "src", "cite", "poster")
 DROPPED = ("script", "style", "form", "input", "button", "select", "textarea", "object", "embed", "noscript")
@@ -107,8 +108,6 @@ def text_of(html):
 def render_post(post, site=None, test=False):
     """The email of `post` (the live post, or a draft's revision as an object): its subject, HTML
     and text, each with Mailing.UNSUBSCRIBE_MARK where a subscriber's own unsubscribe link goes."""
-    from .models import Mailing
-
     site = site or post.get_site()
     root = site_root(site)
     parent = post.get_parent()

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
+from taggit.models import Tag
 from wagtail.models import Site
 
 from blog.models import BlogIndexPage
@@ -131,7 +132,7 @@ def confirm_view(request, key):
     if refusal:
         return refusal
     subscriber, choice = found
-    labels = subscriber.labels.model.objects.filter(pk__in=choice.get("labels", []))
+    labels = Tag.objects.filter(pk__in=choice.get("labels", []))
     context = {"subscriber": subscriber, "choice": choice, "labels": list(labels.order_by("name"))}
     if request.method == "GET":
         return TemplateResponse(request, "subscriptions/confirm.html", context)

@@ -163,3 +163,16 @@ def test_users_who_may_not_edit_the_post_get_no_test_email(client, blog_index):
     assert client.post(f"/admin/sends/post/{post.pk}/test/").status_code == 302
     assert client.get(f"/admin/sends/post/{post.pk}/").status_code == 302
     assert mail.outbox == []
+
+
+def test_an_address_edited_in_the_admin_keeps_one_spelling_and_stays_unique(admin_client, readers):
+    subscriber = Subscriber.objects.get(email="waiting@example.org")
+    url = f"/admin/subscribers/edit/{subscriber.pk}/"
+    data = {"email": "Waiting.Again@Example.org", "status": "confirmed", "whole_blog": "on", "labels": []}
+    assert admin_client.post(url, data).status_code == 302
+    subscriber.refresh_from_db()
+    assert (subscriber.email, subscriber.status) == ("waiting.again@example.org", SubscriberStatus.CONFIRMED)
+    response = admin_client.post(url, {**data, "email": "ALL@example.org"})
+    assert "already exists" in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.email == "waiting.again@example.org"
