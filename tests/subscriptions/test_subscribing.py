@@ -234,3 +234,17 @@ def test_unknown_labels_in_a_confirmation_are_left_out(client, blog_index):
     gone.delete()
     client.post(f"/subscribe/confirm/{key}/")
     assert [tag.name for tag in Subscriber.objects.get().labels.all()] == ["Budget"]
+
+
+def test_subscribing_costs_a_few_queries_however_many_labels_the_blog_has(
+    client, blog_index, django_assert_max_num_queries
+):
+    for n in range(12):
+        make_post(blog_index, f"Post {n}", slug=f"post-{n}", tags=[f"label-{n}"])
+    client.get("/subscribe/")
+    with django_assert_max_num_queries(2):
+        page = client.get("/subscribe/")
+    assert len(subscribe_form(page.content.decode(), "page")[2]) == 12
+    with django_assert_max_num_queries(14):
+        subscribe(client, "ada@example.org", label=[f"label-{n}" for n in range(12)])
+    assert Subscriber.objects.get().labels.count() == 12
