@@ -1,12 +1,18 @@
 """Work the worker does for the blog, away from the request that caused it."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 from django_comments_xtd.models import XtdComment
 from django_tasks import task
+
+from broadsheet import schedule
 
 from .comments.notifications import send_follower_notifications
 from .comments.spam import report
 from .comments.status import CommentStatus, status_of, with_status
-from .models import BlogPostPage
+from .models import BlogPostPage, CommentReview
 
 
 @task()
@@ -33,3 +39,16 @@ def report_to_akismet(comment_id, spam):
     if post is None:
         return False
     return report(comment, post, getattr(comment, "review", None), spam)
+
+
+@task()
+@schedule.repeat(timedelta(days=1))
+def clear_old_comment_ips():
+    """Forget the IP address (and the browser headers kept for Akismet) of every comment older
+    than COMMENT_IP_RETENTION_DAYS; returns how many comments had one."""
+    before = timezone.now() - timedelta(days=settings.COMMENT_IP_RETENTION_DAYS)
+    old = XtdComment.norel_objects.filter(submit_date__lt=before)
+    CommentReview.objects.filter(comment__in=old.values("pk")).exclude(user_agent="", referrer="").update(
+        user_agent="", referrer=""
+    )
+    return old.filter(ip_address__isnull=False).update(ip_address=None)

@@ -172,10 +172,14 @@ def comment_form(request, post_id):
     return TemplateResponse(request, "comments/form.html", {"form": get_form()(post)})
 
 
+# The key is the secret: a mail client's one-click POST (RFC 8058) carries no CSRF token, and a
+# forged one could only stop emails its sender already holds the link to.
+@csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
 def mute(request, key):
-    """The link in a follow-up email: GET asks (link scanners open links), POST stops the emails.
+    """The link in a follow-up email: GET asks (link scanners open links), POST stops the emails,
+    also when a mail client sends it as the message's one-click unsubscribe.
 
     The key is signed JSON (blog.comments.notifications.mute_key) and is only ever parsed as
     JSON; links in django-comments-xtd's own format, or altered or expired ones, are refused
@@ -211,7 +215,7 @@ def mute(request, key):
     XtdComment.norel_objects.filter(
         content_type_id=comment.content_type_id,
         object_pk=comment.object_pk,
-        user_email=comment.user_email,
+        user_email__iexact=comment.user_email,
         followup=True,
     ).update(followup=False)
     return TemplateResponse(request, "django_comments_xtd/muted.html", {"content_object": post})

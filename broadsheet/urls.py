@@ -35,6 +35,7 @@ urlpatterns = [
     path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap-section"),
     path("robots.txt", robots_txt, name="robots-txt"),
     path("favicon.ico", favicon, name="favicon"),
+    path("", include("subscriptions.urls")),
 ]
 
 if settings.DEBUG:

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "home",
     "blog",
     "search",
+    "subscriptions",
     "broadsheet",
     "wagtail.contrib.frontend_cache",
     "wagtail.contrib.redirects",
@@ -328,9 +329,35 @@ COMMENTS_TIMEOUT = int(os.environ.get("COMMENTS_TIMEOUT", 24 * 60 * 60))
 # Per client IP address: at most COMMENTS_RATE_LIMIT comments in COMMENTS_RATE_PERIOD seconds.
 COMMENTS_RATE_LIMIT = int(os.environ.get("COMMENTS_RATE_LIMIT", 5))
 COMMENTS_RATE_PERIOD = int(os.environ.get("COMMENTS_RATE_PERIOD", 10 * 60))
+# Commenters' IP addresses (and the browser headers kept for Akismet) are cleared this many days
+# after the comment, by a task that runs daily.
+COMMENT_IP_RETENTION_DAYS = int(os.environ.get("COMMENT_IP_RETENTION_DAYS", 90))
 # Akismet is asked about every new comment when a key is set.
 AKISMET_API_KEY = os.environ.get("AKISMET_API_KEY", "")
 AKISMET_API_URL = os.environ.get("AKISMET_API_URL", "https://rest.akismet.com/1.1/")
+
+# Readers who follow by email (subscriptions/). A post is sent when it is first published, in
+# batches of SUBSCRIPTIONS_BATCH_SIZE messages (one task and one mail-server connection each), at
+# most SUBSCRIPTIONS_PER_MINUTE messages a minute (0: as fast as the workers and mail server go).
+SUBSCRIPTIONS_BATCH_SIZE = int(os.environ.get("SUBSCRIPTIONS_BATCH_SIZE", 100))
+SUBSCRIPTIONS_PER_MINUTE = int(os.environ.get("SUBSCRIPTIONS_PER_MINUTE", 0))
+# An address whose mail server refuses this many posts in a row for good (5xx) is suspended.
+SUBSCRIPTIONS_SUSPEND_AFTER = int(os.environ.get("SUBSCRIPTIONS_SUSPEND_AFTER", 3))
+# A message the mail server turns away for now (4xx) is tried again this many times in all.
+SUBSCRIPTIONS_MAX_ATTEMPTS = int(os.environ.get("SUBSCRIPTIONS_MAX_ATTEMPTS", EMAIL_MAX_ATTEMPTS))
+# A post dated more than this many hours before it was first saved is back-dated: not emailed.
+SUBSCRIPTIONS_BACKDATED_HOURS = int(os.environ.get("SUBSCRIPTIONS_BACKDATED_HOURS", 24))
+# How long a confirmation link works (days), and how soon the same address may be sent another.
+SUBSCRIPTIONS_CONFIRM_DAYS = int(os.environ.get("SUBSCRIPTIONS_CONFIRM_DAYS", 7))
+SUBSCRIPTIONS_RESEND_MINUTES = int(os.environ.get("SUBSCRIPTIONS_RESEND_MINUTES", 10))
+# Per reader address: at most SUBSCRIPTIONS_RATE_LIMIT subscribe forms in SUBSCRIPTIONS_RATE_PERIOD s.
+SUBSCRIPTIONS_RATE_LIMIT = int(os.environ.get("SUBSCRIPTIONS_RATE_LIMIT", 10))
+SUBSCRIPTIONS_RATE_PERIOD = int(os.environ.get("SUBSCRIPTIONS_RATE_PERIOD", 60 * 60))
+# How often a send checks on batches that other workers still have in hand (seconds).
+SUBSCRIPTIONS_RECHECK_SECONDS = float(os.environ.get("SUBSCRIPTIONS_RECHECK_SECONDS", 30))
+SUBSCRIPTIONS_FROM_EMAIL = os.environ.get("SUBSCRIPTIONS_FROM_EMAIL", DEFAULT_FROM_EMAIL)
+# Where readers write to have what the site keeps about them exported or erased (/about-your-data/).
+PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "")
 
 # Front-end cache (a CDN or caching proxy) purged when a post is published or commented on.
 # FRONTEND_CACHE_BACKEND picks one: "cloudflare" (FRONTEND_CACHE_CLOUDFLARE_BEARER_TOKEN and

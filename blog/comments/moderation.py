@@ -11,6 +11,7 @@ from django_comments_xtd.signals import confirmation_received
 
 from ..models import CommentReview, CommentSettings
 from ..tasks import notify_followers, report_to_akismet
+from . import notifications
 from .notifications import notify_moderators
 from .spam import akismet_says_spam, count_links, kept_headers
 from .status import CommentStatus, is_moderator, public_comments, status_of
@@ -112,5 +113,8 @@ def store_posted_comment(sender, comment, request, **kwargs):
         stored = xtd_views._create_comment(comment)
         comment.xtd_comment = stored
         confirmation_received.send(sender=TmpXtdComment, comment=comment, request=request)
-        if status_of(stored) is CommentStatus.PUBLIC:
+        status = status_of(stored)
+        if status is CommentStatus.PUBLIC:
             notify_followers.enqueue(stored.pk)
+        if stored.followup and status is not CommentStatus.SPAM:
+            notifications.address_book.follow_up_requested(stored)

@@ -11,6 +11,7 @@ from blog.models import CommentReview, CommentSettings
 
 from ..comment_helpers import bulk, submit_comment
 from ..factories import make_comment, make_post
+from ..subscription_helpers import confirm_link, confirmed_reader
 
 pytestmark = pytest.mark.django_db
 
@@ -110,16 +111,23 @@ def test_follow_up_email_goes_to_the_subscriber_only_and_unsubscribes(client, po
     submit_comment(client, post.url, "Tell me more.", name="Sub", email="sub@example.org", followup="on")
     submit_comment(client, post.url, "No emails please.", name="Quiet", email="quiet@example.org")
     first = XtdComment.objects.get(user_email="sub@example.org")
+    [confirmation] = mail.outbox  # ticking the box asks the address's owner first
+    assert confirmation.to == ["sub@example.org"] and "reply notifications" in confirmation.subject
     mail.outbox.clear()
+    submit_comment(client, first.get_reply_url(), "Unconfirmed yet.", name="Ivo", email="ivo@example.org")
+    assert mail.outbox == []
+    client.post(confirm_link(confirmation.body))
     submit_comment(client, first.get_reply_url(), "Here is more.", name="Ivo", email="ivo@example.org")
     [email] = mail.outbox
     assert email.to == ["sub@example.org"]
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "Here is more." in email.body and f"{post.full_url}#c" in email.body
     mute_url = email.body.split("open:\n", 1)[1].strip()
     assert mute_url.startswith("http://testserver/comments/mute/")
     assert "Stop these emails" in client.get(mute_url).content.decode()  # a button, nothing done yet
     assert XtdComment.objects.get(user_email="sub@example.org").followup
-    assert "no more emails" in client.post(mute_url).content.decode()
+    assert email.extra_headers["List-Unsubscribe"] == f"<{mute_url}>"
+    assert "no more emails" in client.post(mute_url, {"List-Unsubscribe": "One-Click"}).content.decode()
     mail.outbox.clear()
     submit_comment(client, post.url, "Anyone?", name="Ivo", email="ivo@example.org")
     assert mail.outbox == []
@@ -127,6 +135,7 @@ def test_follow_up_email_goes_to_the_subscriber_only_and_unsubscribes(client, po
 
 def test_subscriber_hears_of_a_held_reply_only_once_it_is_approved(admin_client, post):
     first = make_comment(post, "Keep me posted", email="sub@example.org", followup=True)
+    confirmed_reader("sub@example.org", whole_blog=False)
     submit_comment(Client(), first.get_reply_url(), "A newcomer answers", email="newcomer@example.org")
     assert [m.to for m in mail.outbox] == [["mod@example.org"]]
     mail.outbox.clear()

@@ -1,5 +1,5 @@
 """Dependencies point one way: settings → nothing of ours, broadsheet → no app, blog → neither
-home nor search (docs/architecture.md)."""
+home, search nor subscriptions, subscriptions → only blog and broadsheet (docs/architecture.md)."""
 
 import ast
 from pathlib import Path
@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = {"blog", "home", "search", "broadsheet", "settings"}
+APPS = {"blog", "home", "search", "subscriptions", "broadsheet", "settings"}
 # Only the URL and WSGI wiring of the shared base may name the apps.
 WIRING = {ROOT / "broadsheet" / "urls.py", ROOT / "broadsheet" / "wsgi.py"}
 FORBIDDEN = {
-    "settings": {"blog", "home", "search", "broadsheet"},
-    "broadsheet": {"blog", "home", "search"},
-    "blog": {"home", "search"},
+    "settings": {"blog", "home", "search", "subscriptions", "broadsheet"},
+    "broadsheet": {"blog", "home", "search", "subscriptions"},
+    "blog": {"home", "search", "subscriptions"},
+    "subscriptions": {"home", "search"},
 }
 
 

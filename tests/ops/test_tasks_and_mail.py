@@ -23,6 +23,7 @@ from home.models import HomePage
 from ..comment_helpers import submit_comment
 from ..conftest import ensure_wagtail_roots
 from ..factories import make_blog_index, make_comment, make_post
+from ..subscription_helpers import confirmed_reader
 from ..task_helpers import DATABASE_TASKS, ROOT, SmtpServer, Worker, free_port, wait_until
 
 SEND_EMAIL = "broadsheet.mail.send_email"
@@ -118,6 +119,7 @@ def test_follower_hears_of_a_reply_through_the_worker_and_its_mute_link_works(st
     rules.hold_first_comments = False
     rules.save()
     make_comment(stored_post, "Keep me posted", name="Sub", email="sub@example.org", followup=True)
+    confirmed_reader("sub@example.org", whole_blog=False)
     smtp_port = free_port()
     smtp = SmtpServer(smtp_port).start()
     try:
@@ -131,13 +133,18 @@ def test_follower_hears_of_a_reply_through_the_worker_and_its_mute_link_works(st
         time.sleep(1)
     finally:
         smtp.stop()
-    [message] = smtp.messages  # the follower only: not the reply's own author
-    assert message["To"] == "sub@example.org"
+    # The follower, not the reply's own author, who is asked to confirm his address first.
+    messages = {message["To"]: message for message in smtp.messages}
+    assert len(smtp.messages) == 2 and set(messages) == {"sub@example.org", "ivo@example.org"}
+    assert "Confirm your address for reply notifications" in messages["ivo@example.org"]["Subject"]
+    message = messages["sub@example.org"]
     assert message["Subject"].strip() == "[Broadsheet] New comment on “Harbour levy”"
     text = message.get_body(("plain",)).get_content()
     assert "Here is more." in text and "http://testserver/blog/harbour-levy/#c" in text
     mute_url = re.search(r"http://testserver(/comments/mute/[^/\s]+/)", text).group(1)
     assert mute_url in message.get_body(("html",)).get_content()
+    assert message["List-Unsubscribe"].strip() == f"<http://testserver{mute_url}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
     reader = Client()
     assert "Stop these emails" in reader.get(mute_url).content.decode()
