@@ -3,10 +3,11 @@
 from django_comments_xtd.models import XtdComment
 from django_tasks import task
 
+from .blogger import jobs
 from .comments.notifications import send_follower_notifications
 from .comments.spam import report
 from .comments.status import CommentStatus, status_of, with_status
-from .models import BlogPostPage
+from .models import BlogPostPage, ImportStatus
 
 
 @task()
@@ -33,3 +34,15 @@ def report_to_akismet(comment_id, spam):
     if post is None:
         return False
     return report(comment, post, getattr(comment, "review", None), spam)
+
+
+@task()
+def check_blogger_import(job_id):
+    """The dry run of an uploaded Blogger export: its summary, with nothing written."""
+    return jobs.run_job(job_id, ImportStatus.CHECKING, dry_run=True)
+
+
+@task()
+def run_blogger_import(job_id):
+    """The import of a checked Blogger export, all or nothing, reporting its progress as it goes."""
+    return jobs.run_job(job_id, ImportStatus.IMPORTING, dry_run=False)

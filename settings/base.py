@@ -287,6 +287,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 # Blog
 BLOG_POSTS_PER_PAGE = 10
+# Blogger exports uploaded in the admin: the largest upload taken (MB), and the largest feed a
+# Takeout zip may unpack to (MB). Uploads are kept in the default storage's blogger-imports/
+# folder, which is never served.
+BLOGGER_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("BLOGGER_IMPORT_MAX_UPLOAD_MB", 512))
+BLOGGER_IMPORT_MAX_FEED_MB = int(os.environ.get("BLOGGER_IMPORT_MAX_FEED_MB", 2048))
 # How long the sidebar (archive and labels) is cached; publishing a post clears it at once.
 BLOG_SIDEBAR_CACHE_SECONDS = int(os.environ.get("BLOG_SIDEBAR_CACHE_SECONDS", 3600))
 # How long a listing's number of posts (for "Page 3 of 40") is kept; publishing clears it at once.

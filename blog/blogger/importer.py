@@ -1,4 +1,5 @@
-"""Bring a Blogger export into a blog: posts, labels, images, comments, links and old URLs."""
+"""Bring a Blogger export into a blog: posts, static pages, labels, images, comments, links and
+every old address."""
 
 import hashlib
 import re
@@ -23,16 +24,24 @@ from wagtail.models import ReferenceIndex
 
 from blog import bulk
 from blog.frontend_cache import post_urls
-from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage
+from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage, StaticPage
+from blog.setup import create_blog
 from broadsheet import caching
 from broadsheet.downloads import DownloadRefused, download
 from broadsheet.mail import one_line
 
-from .feed import AmbiguousImage, CountingReader, ExportSource, FeedInfo, read_entries
+from .feed import CountingReader, ExportSource, UnusableImage, read_entries, read_info
 from .html import BodyConverter, comment_text
 
 BLOGSPOT_HOST = re.compile(r"(^|\.)blogspot\.[a-z.]+$")
 LINK_PLACEHOLDER = re.compile(r'<a linktype="page" id="blogger:([^"]+)">')
+OWN_PATH = re.compile(r"^/(?:\d{4}/\d{2}|p)/[^/]+\.html$")
+# Slugs a page at the top of the site cannot have: the site's own addresses (broadsheet/urls.py).
+RESERVED_TOP_SLUGS = {"admin", "comments", "documents", "search", "static", "media", "healthz"}
+# The share of the progress bar reading the export takes; writing what it read takes the rest.
+READING_SHARE = 0.9
+MAX_STORED_WARNINGS = 1000
+FEED_ROUTES = ("atom_view", "rss_view", "comments_feed_view")  # the blog index's feeds
 
 
 class DryRun(Exception):
@@ -49,22 +58,74 @@ class Report:
     posts_unchanged: int = 0
     drafts: int = 0
     posts_skipped: int = 0
+    pages_created: int = 0
+    pages_updated: int = 0
+    pages_unchanged: int = 0
     pages_skipped: int = 0
     comments_created: int = 0
     comments_updated: int = 0
     comments_unchanged: int = 0
     comments_deleted: int = 0
     comments_orphaned: int = 0
+    comments_on_pages: int = 0
     labels: set = field(default_factory=set)
     authors_created: int = 0
     images_imported: int = 0
     images_external: int = 0
+    feed_images: int = 0
     redirects_created: int = 0
     links_rewritten: int = 0
+    blog_created: str = ""  # the new blog's title, on an install that had none
     warnings: list = field(default_factory=list)
 
     def warn(self, entry, message):
         self.warnings.append(f"{entry}: {message}")
+
+    def lines(self):
+        """The summary's figures, as (name, value) pairs in the order they are shown."""
+        return [
+            (
+                "posts",
+                f"{self.posts_created} new, {self.posts_updated} updated, {self.posts_unchanged} unchanged",
+            ),
+            ("drafts", self.drafts),
+            ("posts skipped", self.posts_skipped),
+            (
+                "static pages",
+                f"{self.pages_created} new, {self.pages_updated} updated, {self.pages_unchanged} unchanged",
+            ),
+            ("static pages skipped", self.pages_skipped),
+            (
+                "comments",
+                f"{self.comments_created} new, {self.comments_updated} updated, "
+                f"{self.comments_unchanged} unchanged",
+            ),
+            ("deleted comments skipped", self.comments_deleted),
+            ("comments without a post", self.comments_orphaned),
+            ("comments on static pages skipped", self.comments_on_pages),
+            ("labels", len(self.labels)),
+            ("authors created", self.authors_created),
+            ("images imported", self.images_imported),
+            ("images left at their external address", self.images_external),
+            ("feed images set", self.feed_images),
+            ("redirects created", self.redirects_created),
+            ("internal links rewritten", self.links_rewritten),
+        ]
+
+    def summary(self, dry_run, blog_title, max_warnings=None):
+        """The whole summary as plain JSON: what the command prints and the admin shows (with at
+        most `max_warnings` of the warnings listed)."""
+        heading = "Dry run: nothing was written. The import would give" if dry_run else "Imported"
+        warnings = self.warnings[:max_warnings]
+        if len(warnings) < len(self.warnings):
+            warnings.append(f"… and {len(self.warnings) - len(warnings):,} more warnings")
+        return {
+            "heading": f"{heading} ({self.format}) into “{blog_title}”:",
+            "blog_created": self.blog_created,
+            "lines": [[name, str(value)] for name, value in self.lines()],
+            "warning_count": len(self.warnings),
+            "warnings": warnings,
+        }
 
 
 class BloggerImporter:
@@ -82,33 +143,49 @@ class BloggerImporter:
         progress=None,
     ):
         self.path = path
-        self.index = blog_index
+        self.index = blog_index  # None: there is no blog yet; the import makes one (blog.setup)
         self.dry_run = dry_run
         self.fetch_images = fetch_images
         self.allow_private_hosts = allow_private_hosts
         self.old_hosts = {host.lower() for host in old_hosts}
-        self.progress = progress or (lambda n: None)
+        self.progress = progress or (lambda fraction, stage: None)
         self.report = Report()
-        self.info = FeedInfo()
-        self.site = blog_index.get_site()
         self.saved_files = []
 
     # -- the whole run ---------------------------------------------------------------------------
 
     def run(self):
+        """Import the export, all or nothing; returns the Report. `progress(fraction, stage)` is
+        told how far it has come (0 to 1) and what it is doing."""
         source = ExportSource(self.path)
         self.source = source
         try:
+            self.info = read_info(source)
             with transaction.atomic():
+                if self.index is None:
+                    self.index = create_blog(self.info.title)
+                    self.report.blog_created = self.index.title
+                self.site = self.index.get_site()
                 self.prepare()
+                self.progress(0, "Reading the export")
+                read, size = 0, source.size or 1
+
+                def count(n):
+                    nonlocal read
+                    read += n
+                    self.progress(READING_SHARE * min(read / size, 1), "Reading the export")
+
                 with source.open() as raw:
-                    stream = CountingReader(raw, self.progress)
-                    for entry in read_entries(stream, self.info):
+                    for entry in read_entries(CountingReader(raw, count), self.info):
                         self.handle(entry)
                 self.report.format = self.info.format
+                self.step(0, "Writing the posts and pages")
+                self.create_static_pages()
                 self.create_posts()
                 self.finish_links()
+                self.step(1, "Writing the comments")
                 self.import_comments()
+                self.step(2, "Writing the redirects")
                 self.save_redirects()
                 self.announce()
                 if self.dry_run:
@@ -122,6 +199,10 @@ class BloggerImporter:
             source.close()
         return self.report
 
+    def step(self, number, stage):
+        """One of the three steps of writing what was read."""
+        self.progress(READING_SHARE + (1 - READING_SHARE) * number / 3, stage)
+
     def remove_saved_files(self):
         # Image files are not part of the database transaction: take them back by hand.
         for stored in self.saved_files:
@@ -131,6 +212,13 @@ class BloggerImporter:
         self.pages_by_blogger_id = dict(
             BlogPostPage.objects.child_of(self.index).exclude(blogger_id="").values_list("blogger_id", "pk")
         )
+        self.site_root = self.site.root_page.specific
+        self.static_by_blogger_id = dict(
+            StaticPage.objects.descendant_of(self.site_root, inclusive=True)
+            .exclude(blogger_id="")
+            .values_list("blogger_id", "pk")
+        )
+        self.new_static_pages = []
         self.redirects = {redirect.old_path: redirect for redirect in Redirect.objects.filter(site=self.site)}
         self.pages_by_path = {
             old_path: redirect.redirect_page_id
@@ -142,6 +230,12 @@ class BloggerImporter:
         self.created_pages = []
         self.commented_page_ids = set()
         self.used_slugs = set(self.index.get_children().values_list("slug", flat=True))
+        self.used_top_slugs = (
+            self.used_slugs
+            if self.site_root.pk == self.index.pk
+            else set(self.site_root.get_children().values_list("slug", flat=True))
+        )
+        self.year_archives = set()
         self.authors = {author.name.lower(): author for author in Author.objects.all()}
         self.pending_links = []  # (placeholder key, old path, original URL)
         self.pages_with_pending_links = {}
@@ -159,8 +253,7 @@ class BloggerImporter:
         if entry.kind == "post":
             self.import_post(entry)
         elif entry.kind == "page":
-            self.report.pages_skipped += 1
-            self.report.warn(entry.label, "a static page (not a post); not imported")
+            self.import_static_page(entry)
         elif entry.kind == "comment":
             if entry.status == "deleted":
                 self.report.comments_deleted += 1
@@ -187,10 +280,8 @@ class BloggerImporter:
             self.report.posts_skipped += 1
             self.report.warn(entry.label, "appears twice in the export; the first one is imported")
             return
-        page_id = self.pages_by_blogger_id.get(entry.blogger_id)
-        page = BlogPostPage.objects.get(pk=page_id) if page_id else None
-        unchanged = page is not None and page.blogger_updated and entry.updated
-        if unchanged and entry.updated <= page.blogger_updated:
+        page, unchanged = self.imported_before(entry, BlogPostPage, self.pages_by_blogger_id)
+        if unchanged:
             self.report.posts_unchanged += 1
             self.remember_path(entry, page)
             return
@@ -210,6 +301,10 @@ class BloggerImporter:
         page.date = entry.published
         page.intro = Truncator(conversion.intro).chars(600)
         page.body = conversion.blocks
+        page.search_description = entry.meta_description or page.search_description
+        if conversion.first_image and (creating or page.feed_image_id is None):
+            page.feed_image_id = conversion.first_image
+            self.report.feed_images += 1
         page.blogger_updated = entry.updated
         page.authors = [self.author(name, entry) for name, _uri in entry.authors[:5]] or [
             self.author("", entry)
@@ -221,27 +316,103 @@ class BloggerImporter:
             self.pages_by_blogger_id[entry.blogger_id] = None  # a second entry with this id is skipped
             self.new_posts.append((entry, page, self.current_pending))  # written by create_posts()
         else:
-            revision = page.save_revision(log_action=False, clean=False)
-            if entry.status == "live":
-                revision.publish(log_action=False, skip_permission_checks=True)
-            elif page.live:
-                page.unpublish(log_action=False)
-            if self.current_pending:
-                self.pages_with_pending_links[page.pk] = page
-            self.remember_path(entry, page)
+            self.save_changed(entry, page)
         self.report.posts_created += creating
         self.report.posts_updated += not creating
+        self.count(entry, conversion)
+
+    def save_changed(self, entry, page):
+        """A new revision of a post or page imported before, published as Blogger has it."""
+        revision = page.save_revision(log_action=False, clean=False)
+        if entry.status == "live":
+            revision.publish(log_action=False, skip_permission_checks=True)
+        elif page.live:
+            page.unpublish(log_action=False)
+        if self.current_pending:
+            self.pages_with_pending_links[page.pk] = page
+        self.remember_path(entry, page)
+
+    def count(self, entry, conversion):
         self.report.links_rewritten += conversion.links_rewritten
         self.report.images_imported += conversion.images_imported
         self.report.images_external += conversion.images_external
         for warning in conversion.warnings:
             self.report.warn(entry.label, warning)
 
+    def imported_before(self, entry, model, ids):
+        """(the page `entry` was imported as, or None; whether the export has it unchanged)."""
+        page = model.objects.get(pk=ids[entry.blogger_id]) if ids.get(entry.blogger_id) else None
+        unchanged = page is not None and page.blogger_updated and entry.updated
+        return page, bool(unchanged and entry.updated <= page.blogger_updated)
+
+    def import_static_page(self, entry):
+        """A Blogger page ("About"): a StaticPage at the top of the site, in its menu."""
+        if entry.status == "deleted" or entry.published is None:
+            self.report.pages_skipped += 1
+            reason = "in Blogger's trash" if entry.status == "deleted" else "has no publication date"
+            self.report.warn(entry.label, f"{reason}; not imported")
+            return
+        if entry.blogger_id in self.static_by_blogger_id and not self.static_by_blogger_id[entry.blogger_id]:
+            self.report.pages_skipped += 1
+            self.report.warn(entry.label, "appears twice in the export; the first one is imported")
+            return
+        page, unchanged = self.imported_before(entry, StaticPage, self.static_by_blogger_id)
+        if unchanged:
+            self.report.pages_unchanged += 1
+            self.remember_path(entry, page)
+            return
+        conversion = self.convert(entry)
+        creating = page is None
+        title = entry.title or (page.title if page else "") or Truncator(conversion.intro).words(8)
+        title = one_line(title or "Untitled page")[:255]
+        if creating:
+            stem = entry.old_path.rsplit("/", 1)[-1].removesuffix(".html")
+            page = StaticPage(slug=self.top_slug(stem or title), blogger_id=entry.blogger_id)
+            page.first_published_at = entry.published
+            page.show_in_menus = True  # as Blogger's "Pages" list shows them
+        page.title = title
+        page.body = conversion.blocks
+        page.search_description = entry.meta_description or page.search_description
+        page.blogger_updated = entry.updated
+        if creating:
+            page.live = entry.status == "live"
+            self.used_top_slugs.add(page.slug)
+            self.static_by_blogger_id[entry.blogger_id] = None
+            self.new_static_pages.append((entry, page, self.current_pending))
+        else:
+            self.save_changed(entry, page)
+        self.report.pages_created += creating
+        self.report.pages_updated += not creating
+        self.count(entry, conversion)
+
+    def top_slug(self, text):
+        base = slugify(text)[:80].strip("-") or "page"
+        if base in RESERVED_TOP_SLUGS:
+            base = f"{base}-page"
+        slug, number = base, 2
+        while slug in self.used_top_slugs:
+            slug, number = f"{base}-{number}", number + 1
+        return slug
+
+    def create_static_pages(self):
+        """Write the new static pages at the top of the site (see bulk.add_pages). Their links to
+        posts are finished with the updated pages' (finish_links), once the posts have ids."""
+        pages = [page for _entry, page, _pending in self.new_static_pages]
+
+        def with_ids(pages):
+            for entry, page, pending in self.new_static_pages:
+                self.static_by_blogger_id[entry.blogger_id] = page.pk
+                self.remember_path(entry, page)
+                if pending:
+                    self.pages_with_pending_links[page.pk] = page
+
+        self.created_pages += bulk.add_pages(self.site_root, pages, with_ids=with_ids)
+
     def create_posts(self):
         """Write the new posts in a few multi-row INSERTs, as Wagtail's add_child(), save_revision()
         and publish() (save_revision() alone for a draft) would leave them (see bulk.add_pages)."""
         pages = [page for _entry, page, _pending in self.new_posts]
-        self.created_pages = bulk.add_pages(self.index, pages, with_ids=self.link_new_posts)
+        self.created_pages += bulk.add_pages(self.index, pages, with_ids=self.link_new_posts)
 
     def announce(self):
         """What saving and publishing each new post and comment would have set off beyond the
@@ -269,7 +440,10 @@ class BloggerImporter:
             return
         self.pages_by_path[Redirect.normalise_path(entry.old_path)] = page.pk
         self.redirect(entry.old_path, page)
-        self.month_archives.add(entry.old_path[:9])  # /2015/11/
+        if entry.kind == "post":
+            self.month_archives.add(entry.old_path[:9])  # /2015/11/
+            # Blogger's feed of a post's comments.
+            self.redirect(f"/feeds/{entry.blogger_id}/comments/default", page)
 
     def convert(self, entry):
         self.current_pending = False
@@ -346,7 +520,7 @@ class BloggerImporter:
             return None
         if not parts.netloc and not parts.path.startswith("/"):
             return None
-        if not re.match(r"^/\d{4}/\d{2}/[^/]+\.html$", parts.path):
+        if not OWN_PATH.match(parts.path):
             return None
         path = Redirect.normalise_path(parts.path)
         page_id = self.pages_by_path.get(path)
@@ -383,12 +557,13 @@ class BloggerImporter:
         return blocks
 
     def finish_links(self):
-        """Point the links in updated posts to posts that came later in the export at their pages."""
+        """Point the links in updated posts and pages, and in new static pages, to the posts and
+        pages that came later in the export (or were written after them) at their pages."""
         for page in self.pages_with_pending_links.values():
             page.body = self.fill_links(page.body.raw_data)
             # The page row and its latest revision get the finished body in place rather than as
             # a second revision: the revision was made moments ago in this same import.
-            BlogPostPage.objects.filter(pk=page.pk).update(body=page.body)
+            type(page).objects.filter(pk=page.pk).update(body=page.body)
             revision = page.latest_revision
             if revision is not None:
                 revision.content = {**revision.content, "body": page.serializable_data()["body"]}
@@ -405,7 +580,7 @@ class BloggerImporter:
         self.images[url] = None
         try:
             found = self.source.find_image(url)
-        except AmbiguousImage as error:
+        except UnusableImage as error:
             self.report.warnings.append(f"image {url}: {error}; kept at its address")
             return None
         if found is None and self.fetch_images:
@@ -454,6 +629,7 @@ class BloggerImporter:
     # -- old URLs ----------------------------------------------------------------------------------
 
     def redirect(self, old_path, page, route=None):
+        """A permanent redirect from `old_path` on this site to `page` (at its `route`)."""
         normalised = Redirect.normalise_path(quote(old_path, safe="/?=&%"))
         route = Redirect.normalise_page_route_path(route or "")
         existing = self.redirects.get(normalised)
@@ -478,17 +654,38 @@ class BloggerImporter:
         Redirect.objects.bulk_create(self.new_redirects, batch_size=bulk.BATCH)
 
     def label_redirects(self):
-        # Blogger's label addresses are spelled as the label was, so every spelling gets one.
+        """A label's page and its feed, from every spelling (Blogger's label addresses are spelled
+        as the label was). The blog has no feed per label: a label's feed leads to its page."""
         for key, tag in self.tags.items():
-            route = self.index.reverse_subpage("tag_view", args=[tag.slug])
+            route = "/" + self.index.reverse_subpage("tag_view", args=[tag.slug])
             for spelling in sorted(self.label_spellings.get(key, {tag.name})):
-                self.redirect(f"/search/label/{spelling}", self.index, route=f"/{route}")
+                self.redirect(f"/search/label/{spelling}", self.index, route=route)
+                for feed in ("default", "summary"):
+                    self.redirect(f"/feeds/posts/{feed}/-/{spelling}", self.index, route=route)
 
     def archive_redirects(self):
+        """Month and year archives, in the address forms Blogger has used, and the blog's feeds."""
+        years = set()
         for prefix in sorted(self.month_archives):
             year, month = prefix.strip("/").split("/")
-            self.redirect(f"/{year}/{month}/", self.index, route=f"/{year}/{month}/")
-        self.redirect("/feeds/posts/default", self.index, route="/feed/atom/")
+            years.add(year)
+            route = f"/{year}/{month}/"
+            self.redirect(route, self.index, route=route)
+            self.redirect(f"/{year}_{month}_01_archive.html", self.index, route=route)
+        for year in sorted(years):
+            self.redirect(f"/{year}/", self.index, route=f"/{year}/")
+        atom, rss, comments = ("/" + self.index.reverse_subpage(name) for name in FEED_ROUTES)
+        for old, route in [
+            ("/feeds/posts/default", atom),
+            ("/feeds/posts/summary", atom),
+            ("/feeds/posts/default?alt=rss", rss),
+            ("/feeds/posts/summary?alt=rss", rss),
+            ("/atom.xml", atom),
+            ("/rss.xml", rss),
+            ("/feeds/comments/default", comments),
+            ("/feeds/comments/summary", comments),
+        ]:
+            self.redirect(old, self.index, route=route)
 
     # -- comments ----------------------------------------------------------------------------------
 
@@ -510,6 +707,10 @@ class BloggerImporter:
         by_id = {comment.blogger_id: comment for comment in self.comments}
         for entry in sorted(self.comments, key=lambda c: (c.published or timezone.now(), c.blogger_id)):
             page_id = self.pages_by_blogger_id.get(entry.post_id)
+            if page_id is None and entry.post_id in self.static_by_blogger_id:
+                # Only posts take comments here.
+                self.report.comments_on_pages += 1
+                continue
             if page_id is None:
                 self.report.comments_orphaned += 1
                 self.report.warn(

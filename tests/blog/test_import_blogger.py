@@ -22,7 +22,7 @@ from wagtail.images.models import Image
 from wagtail.models import PageLogEntry, ReferenceIndex
 
 from blog.blogger.synthetic import write_synthetic_export
-from blog.models import Author, BloggerComment, BlogPostPage
+from blog.models import Author, BloggerComment, BlogPostPage, StaticPage
 
 pytestmark = pytest.mark.django_db
 
@@ -92,13 +92,30 @@ def test_classic_export_posts_appear_at_new_urls_with_dates_authors_tags(client,
     assert "3 new, 0 updated, 0 unchanged" in summary
 
 
-def test_drafts_become_wagtail_drafts_and_static_pages_are_reported(client, blog_index, classic_export):
+def test_drafts_become_wagtail_drafts(client, blog_index, classic_export):
     summary = run(classic_export)
     draft = BlogPostPage.objects.get(title="Notes for a winter post")
     assert not draft.live and draft.has_unpublished_changes
     assert client.get(draft.url or "/blog/notes-for-a-winter-post/").status_code == 404
     assert "Notes for a winter post" not in client.get("/blog/").content.decode()
-    assert "page 4444 “About the Ledger”: a static page (not a post); not imported" in summary
+    assert figure(summary, "drafts") == "1"
+
+
+def test_static_pages_become_pages_of_the_site_in_its_menu_with_their_old_address(
+    client, blog_index, classic_export
+):
+    summary = run(classic_export)
+    assert "1 new, 0 updated, 0 unchanged" in summary.split("static pages:", 1)[1].splitlines()[0]
+    about = StaticPage.objects.get(blogger_id="4444")
+    assert about.get_parent().pk == blog_index.get_parent().pk and about.live
+    page = client.get("/about/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<h1>About the Ledger</h1>" in html and "<p>A town blog.</p>" in html
+    assert '<a href="/about/">About the Ledger</a>' in client.get("/blog/").content.decode()  # the menu
+    for old in ["/p/about.html", "/p/about.html?m=1"]:
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, "/about/"), old
 
 
 def test_body_html_becomes_blocks_and_hostile_markup_is_gone(client, blog_index, classic_export):
