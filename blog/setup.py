@@ -39,7 +39,7 @@ def create_blog(title):
     if _home_page_makers:
         parent = _home_page_makers[-1](title)
         site.refresh_from_db()
-        index = parent.add_child(instance=BlogIndexPage(title=title, slug="blog"))
+        index = parent.add_child(instance=BlogIndexPage(title=title, slug=unused_slug(parent, "blog")))
     else:
         root = Page.get_first_root_node()
         index = root.add_child(instance=BlogIndexPage(title=title, slug=unused_slug(root, "blog")))

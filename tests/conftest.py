@@ -157,6 +157,18 @@ def axe_source():
     return ensure_axe()
 
 
+def only_site_home(title="Home", hostname="testserver", port=80):
+    """A new home page as the root of the one site (for transactional tests, whose rows other
+    processes and threads can read)."""
+    root = ensure_wagtail_roots()
+    root.get_children().filter(slug="home").delete()
+    home = root.add_child(instance=HomePage(title=title, slug="home"))
+    home.save_revision().publish()
+    Site.objects.all().delete()
+    Site.objects.create(hostname=hostname, port=port, root_page=home, is_default_site=True)
+    return home
+
+
 def ensure_wagtail_roots():
     """The rows Wagtail's migrations create, which a transactional test's flush removes."""
     from django.conf import settings
@@ -173,14 +185,8 @@ def ensure_wagtail_roots():
 def live_home(live_server, settings):
     """A home page served by the live server (transactional: the server sees the test's rows)."""
     settings.WAGTAILADMIN_BASE_URL = live_server.url
-    root = ensure_wagtail_roots()
-    root.get_children().filter(slug="home").delete()
-    home = root.add_child(instance=HomePage(title="Broadsheet", slug="home"))
-    home.save_revision().publish()
     port = int(live_server.url.rsplit(":", 1)[1])
-    Site.objects.all().delete()
-    Site.objects.create(hostname="localhost", port=port, root_page=home, is_default_site=True)
-    return home
+    return only_site_home("Broadsheet", hostname="localhost", port=port)
 
 
 @pytest.fixture

@@ -129,9 +129,15 @@ def store_upload(upload):
 
 
 def remove_file(job):
-    if job.file:
-        default_storage.delete(job.file)
-        job.file = ""
+    """Delete the job's stored export (and its folder, on a local disk)."""
+    if not job.file:
+        return
+    default_storage.delete(job.file)
+    try:
+        Path(default_storage.path(job.file)).parent.rmdir()
+    except (NotImplementedError, OSError):
+        pass  # object storage has no folders; a folder not empty is left
+    job.file = ""
 
 
 @contextmanager
