@@ -43,6 +43,9 @@ def local_secret_key(path):
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret_key(BASE_DIR / ".data" / "secret_key")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+# Requests on an allowed host that is no Wagtail Site's (an old domain pointed here) are
+# answered with a 301 to the default site's host (broadsheet.routing.OtherHostRedirectMiddleware).
+REDIRECT_OTHER_HOSTS = env_bool("REDIRECT_OTHER_HOSTS", False)
 
 INSTALLED_APPS = [
     "home",
@@ -81,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an old domain's request is sent on before anything answers it (REDIRECT_OTHER_HOSTS).
+    "broadsheet.routing.OtherHostRedirectMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "broadsheet.caching.pages.PageCacheMiddleware",
     "broadsheet.routing.SiteMiddleware",

@@ -35,7 +35,8 @@ LANGUAGE_ALIASES = {"py": "python", "js": "javascript", "sh": "bash", "shell": "
 SOURCE_LINE = re.compile(r"^\s*(?:source|via|from)\s*:\s*", re.IGNORECASE)
 DASH_LINE = re.compile(r"^\s*(?:—|–|--|-|~)\s*")
 YOUTUBE_ID = re.compile(r"(?:youtube(?:-nocookie)?\.com/(?:embed|v)/|youtu\.be/)([\w-]{6,})")
-VIMEO_FLASH = re.compile(r"vimeo\.com/moogaloop\.swf\?(?:.*&)?clip_id=(\d+)")
+# Vimeo's player, iframe or Flash, by the video's number.
+VIMEO_PLAYER = re.compile(r"vimeo\.com/(?:moogaloop\.swf\?(?:.*&)?clip_id=|video/)(\d+)")
 # A <pre> with one of these classes, or a <code> inside, was marked up as a listing.
 CODE_CLASS = re.compile(r"language-|lang-|brush|prettyprint|highlight|code|source|syntax", re.IGNORECASE)
 CODE_CHARACTERS = set("{}[]()<>;=$#\\|&*^~`@%")
@@ -373,7 +374,7 @@ class BodyConverter:
         url = safe_url(src, self.base_url)
         if not url.startswith(("http://", "https://")):
             return
-        youtube, vimeo = YOUTUBE_ID.search(url), VIMEO_FLASH.search(url)
+        youtube, vimeo = YOUTUBE_ID.search(url), VIMEO_PLAYER.search(url)
         if youtube:
             url = f"https://www.youtube.com/watch?v={youtube.group(1)}"
         elif vimeo:

@@ -35,6 +35,7 @@ from .html import BodyConverter, comment_text
 
 BLOGSPOT_HOST = re.compile(r"(^|\.)blogspot\.[a-z.]+$")
 LINK_PLACEHOLDER = re.compile(r'<a linktype="page" id="blogger:([^"]+)">')
+UNTITLED_STEM = re.compile(r"^blog-post(?:_\d+)?$")
 OWN_PATH = re.compile(r"^/(?:\d{4}/\d{2}|p)/[^/]+\.html$")
 # Slugs a page at the top of the site cannot have: the site's own addresses (broadsheet/urls.py).
 RESERVED_TOP_SLUGS = {"admin", "comments", "documents", "search", "static", "media", "healthz"}
@@ -453,6 +454,8 @@ class BloggerImporter:
 
     def new_slug(self, entry, title):
         stem = entry.old_path.rsplit("/", 1)[-1].removesuffix(".html") if entry.old_path else ""
+        if UNTITLED_STEM.match(stem):
+            stem = ""  # Blogger's name for a post without a title: the words chosen for it read better
         base = slugify(stem) or slugify(title)[:80].strip("-") or f"post-{entry.blogger_id}"
         if base in RESERVED_SLUGS or base.isdigit():
             base = f"{base}-post"

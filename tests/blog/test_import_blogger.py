@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO, StringIO
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -521,3 +522,130 @@ def test_images_with_the_same_name_beside_the_export_are_not_guessed(blog_index,
     summary = run(classic_export)
     assert "2 files beside the export are called harbour.jpg" in summary
     assert not Image.objects.exists()
+
+
+@pytest.fixture
+def quirks_export(tmp_path, db):
+    """A 2008-to-2022 blog: Flash and iframe videos, prose in <pre> beside a real listing, an
+    untitled post, static pages (one binned, one commented on), labels with & and Ö."""
+    export = tmp_path / "tidewater.xml"
+    shutil.copy(FIXTURES / "quirks.xml", export)
+    for video in ("https://www.youtube.com/watch?v=Rg08TideA1b", "https://vimeo.com/4400112"):
+        Embed.objects.create(
+            url=video, hash=get_embed_hash(video), type="video", html=f'<iframe title="{video}">'
+        )
+    return export
+
+
+def test_prose_pasted_into_pre_becomes_paragraphs_while_a_code_listing_stays_code(
+    client, blog_index, quirks_export
+):
+    run(quirks_export)
+    post = BlogPostPage.objects.get(slug="keepers-night")
+    assert [block.block_type for block in post.body] == ["paragraph", "code", "paragraph"]
+    assert post.body[0].value.source == (
+        "<p>The keeper climbed the ninety steps before the light went out.</p>"
+        "<p>She wound the clockwork, <i>twice</i>, and listened.<br>Nothing answered but the gulls.</p>"
+        "<p>The almanac's tide table, for those who asked, is worked out like this:</p>"
+    )
+    assert post.body[1].value["code"] == (
+        "def high_water(day):\n    base = 6.25\n    return base + 0.83 * (day % 15)\n\n"
+        "for day in range(3):\n    print(day, high_water(day))"
+    )
+    html = client.get("/blog/keepers-night/").content.decode()
+    assert "<p>She wound the clockwork, <i>twice</i>, and listened.<br>Nothing answered" in html
+    assert html.count('<figure class="code"') == 1
+    assert post.intro == "The keeper climbed the ninety steps before the light went out."
+
+
+def test_flash_videos_and_iframes_become_embeds_or_links(client, blog_index, quirks_export):
+    summary = run(quirks_export)
+    post = BlogPostPage.objects.get(slug="regatta-footage")
+    embeds = [block.value["url"].url for block in post.body if block.block_type == "embed"]
+    assert embeds == ["https://www.youtube.com/watch?v=Rg08TideA1b", "https://vimeo.com/4400112"]
+    flash = next(block for block in post.body if "Flash" in str(block.value))
+    assert flash.block_type == "paragraph"
+    assert 'href="http://clips.example.net/player.swf?file=finish.flv"' in flash.value.source
+    assert (
+        "Flash, which browsers no longer play, kept as a link: http://clips.example.net/player.swf" in summary
+    )
+    html = client.get("/blog/regatta-footage/").content.decode()
+    assert '<iframe title="https://vimeo.com/4400112">' in html
+    assert "<object" not in html and "<embed" not in html
+
+
+def test_a_post_without_a_title_is_named_after_its_first_words(client, blog_index, quirks_export):
+    run(quirks_export)
+    post = BlogPostPage.objects.get(blogger_id="103")
+    assert post.title == "Fog all morning, and the bell buoy rang…"
+    assert post.slug == "fog-all-morning-and-the-bell-buoy-rang"
+    assert client.get("/2022/07/blog-post.html")["Location"] == f"/blog/{post.slug}/"
+
+
+def test_static_pages_and_posts_link_to_each_other_and_page_comments_are_counted(
+    client, blog_index, quirks_export
+):
+    summary = run(quirks_export)
+    about = StaticPage.objects.get(slug="about-almanac")
+    assert not StaticPage.objects.filter(title="Old links").exists()  # in Blogger's trash
+    assert "page 202 “Old links”: in Blogger's trash; not imported" in summary
+    assert figure(summary, "static pages skipped") == "1"
+    assert figure(summary, "comments on static pages skipped") == "1"
+    post_html = client.get("/blog/keepers-night/").content.decode()
+    assert '<a href="/about-almanac/">about the almanac</a>' in post_html
+    assert '<a href="/blog/regatta-footage/">regatta films</a>' in post_html
+    about_html = client.get("/about-almanac/").content.decode()
+    assert '<a href="/blog/keepers-night/">the keeper\'s night</a>' in about_html
+    assert about.latest_revision.as_object().body[0].value.source == about.body[0].value.source
+    assert figure(summary, "internal links rewritten") == "3"
+    assert ReferenceIndex.get_references_to(BlogPostPage.objects.get(slug="keepers-night")).exists()
+
+
+def test_labels_with_symbols_and_accents_keep_their_pages_and_old_addresses(
+    client, blog_index, quirks_export
+):
+    run(quirks_export)
+    for label, slug in [("Boats & Tides", "boats-tides"), ("Öresund", "öresund")]:
+        tag = Tag.objects.get(name=label)
+        assert tag.slug == slug
+        response = client.get(f"/search/label/{quote(label)}")
+        assert response.status_code == 301, label
+        assert client.get(response["Location"]).status_code == 200, label
+
+
+def test_search_descriptions_and_the_first_image_come_along(client, blog_index, takeout_zip):
+    summary = run(takeout_zip)
+    post = BlogPostPage.objects.get(slug="ferry-timetable")
+    assert post.search_description == "When the island ferry runs this winter, and what to do in high winds."
+    image = next(block for block in post.body if block.block_type == "image").value["image"]
+    assert post.feed_image == image
+    assert figure(summary, "feed images set") == "1"
+    html = client.get("/blog/ferry-timetable/").content.decode()
+    assert '<meta name="description" content="When the island ferry runs this winter' in html
+    assert '<meta property="og:image" content="http://testserver/media/images/ferry' in html
+    timetables = StaticPage.objects.get(slug="timetables")
+    assert timetables.search_description == "The island's ferry timetables, gathered."
+    assert '<meta name="description" content="The island&#x27;s ferry timetables' in (
+        client.get("/timetables/").content.decode()
+    )
+    assert BlogPostPage.objects.get(slug="spring-tides").feed_image is None  # no image of its own
+
+
+def test_an_image_left_at_its_address_is_not_a_feed_image(blog_index, tmp_path):
+    feed = tmp_path / "feed.atom"
+    shutil.copy(FIXTURES / "feed.atom", feed)
+    run(feed)
+    assert BlogPostPage.objects.get(slug="ferry-timetable").feed_image is None
+
+
+def test_an_export_written_by_a_converter_imports_without_addresses(client, blog_index, tmp_path):
+    summary = run(FIXTURES / "converted.xml")
+    post = BlogPostPage.objects.get(slug="samphire-season")
+    assert figure(summary, "redirects created") != "0"  # the feeds and archives still are
+    assert not Redirect.objects.filter(redirect_page=post).exists()  # it had no address
+    comment = XtdComment.objects.get()
+    assert (comment.object_pk, comment.comment) == (str(post.pk), "Where do you pick it?\nNear the sluice?")
+    assert (
+        "<p>Where do you pick it?<br>Near the sluice?</p>"
+        in client.get("/blog/samphire-season/").content.decode()
+    )
