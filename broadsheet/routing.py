@@ -35,6 +35,15 @@ class SiteMiddleware:
         return self.get_response(request)
 
 
+def public_root_url(site, secure=False):
+    """Where readers reach `site`: https when the request was (`secure`), the site's port is 443
+    or plain HTTP is redirected to HTTPS (SECURE_SSL_REDIRECT), which Wagtail's Site.root_url
+    does not know behind a proxy that terminates TLS."""
+    https = secure or settings.SECURE_SSL_REDIRECT or site.port == 443
+    port = "" if site.port in (80, 443) else f":{site.port}"
+    return f"{'https' if https else 'http'}://{site.hostname}{port}"
+
+
 # Answered on any host: load balancers probe by address.
 OTHER_HOST_EXEMPT = ("/healthz",)
 
@@ -73,7 +82,7 @@ class OtherHostRedirectMiddleware:
         request._wagtail_site = default  # the old addresses are the default site's redirects
         target = self.old_address_target(request) or request.get_full_path()
         if not target.startswith(("http://", "https://")):
-            target = self.root_url(request, default) + target
+            target = public_root_url(default, secure=request.is_secure()) + target
         return HttpResponsePermanentRedirect(target)
 
     @staticmethod
@@ -81,10 +90,3 @@ class OtherHostRedirectMiddleware:
         path = Redirect.normalise_path(request.get_full_path(), decode_unicode=False)
         redirect = get_redirect(request, path) or get_redirect(request, urlsplit(path).path)
         return redirect.link if redirect is not None else None
-
-    @staticmethod
-    def root_url(request, site):
-        secure = request.is_secure() or settings.SECURE_SSL_REDIRECT or site.port == 443
-        scheme = "https" if secure else "http"
-        port = "" if site.port in (80, 443) else f":{site.port}"
-        return f"{scheme}://{site.hostname}{port}"
