@@ -20,13 +20,13 @@ from blog.blogger import jobs
 from blog.models import BloggerImport, BlogIndexPage, BlogPostPage, ImportStatus
 from home.models import HomePage
 
+from ..blogger_helpers import FIXTURES
 from ..conftest import ensure_wagtail_roots, only_site_home
 from ..factories import make_blog_index
 from ..task_helpers import DATABASE_TASKS, Worker, free_port, wait_until
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "blogger"
 UPLOADS = Path(settings.MEDIA_ROOT) / jobs.UPLOAD_FOLDER
 
 

@@ -1,18 +1,17 @@
 """The Blogger theme that leads a blogspot.com blog's readers and search engines to the new site."""
 
-import shutil
 import xml.etree.ElementTree as ET
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from blog.models import BlogPostPage, StaticPage
 
+from ..blogger_helpers import import_fixture
+
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "blogger"
 B = "{http://www.google.com/2005/gml/b}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
@@ -44,9 +43,7 @@ def cases(path):
 
 @pytest.fixture
 def imported(blog_index, tmp_path):
-    export = tmp_path / "export.xml"
-    shutil.copy(FIXTURES / "classic.xml", export)
-    call_command("import_blogger", str(export), stdout=StringIO())
+    import_fixture(tmp_path)
     return blog_index
 
 
@@ -74,9 +71,7 @@ def test_the_theme_sends_every_imported_post_page_and_label_to_its_new_address(i
 
 
 def test_a_takeout_import_names_the_blog_with_blog_url(blog_index, tmp_path):
-    feed = tmp_path / "feed.atom"
-    shutil.copy(FIXTURES / "feed.atom", feed)
-    call_command("import_blogger", str(feed), stdout=StringIO())
+    import_fixture(tmp_path, "feed.atom")
     with pytest.raises(CommandError, match="give it with --blog-url"):
         write_theme(tmp_path)
     path, _ = write_theme(

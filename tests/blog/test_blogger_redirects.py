@@ -1,29 +1,22 @@
 """Every address an imported Blogger blog had keeps working: old paths, old hosts, robots.txt."""
 
-import shutil
-from io import StringIO
-from pathlib import Path
 from urllib.robotparser import RobotFileParser
 
 import pytest
-from django.core.management import call_command
 from wagtail.models import Site
 
 from blog.models import BlogPostPage
 
+from ..blogger_helpers import import_fixture
 from ..factories import make_comment
 
 pytestmark = pytest.mark.django_db
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "blogger"
 
 
 @pytest.fixture
 def imported(blog_index, tmp_path):
     """The classic fixture imported into the test blog (on http://testserver)."""
-    export = tmp_path / "export.xml"
-    shutil.copy(FIXTURES / "classic.xml", export)
-    call_command("import_blogger", str(export), stdout=StringIO())
+    import_fixture(tmp_path)
     return blog_index
 
 

@@ -5,7 +5,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from blog.blogger import exit_theme
-from blog.models import BloggerImport, BlogIndexPage, ImportStatus
+from blog.management.blogs import chosen_blog
+from blog.models import BloggerImport, ImportStatus
 from broadsheet.routing import public_root_url
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--blog-index", help="Slug or id of the blog (needed only with several).")
 
     def handle(self, *args, output, blog_url, site_url, blog_index, **options):
-        index = self.find_index(blog_index)
+        index = chosen_blog(blog_index)
         site = index.get_site()
         if site is None:
             raise CommandError(f"the blog “{index.title}” is on no site")
@@ -53,17 +54,6 @@ class Command(BaseCommand):
                     f"{exit_theme.old_base(blog_url)} lead to {new_root}, any other to the same path there."
                 )
             )
-
-    def find_index(self, wanted):
-        indexes = BlogIndexPage.objects.all()
-        if wanted:
-            match = indexes.filter(pk=int(wanted)) if wanted.isdigit() else indexes.filter(slug=wanted)
-            if not match:
-                raise CommandError(f"no blog index with slug or id “{wanted}”")
-            return match.first()
-        if indexes.count() != 1:
-            raise CommandError("choose the blog with --blog-index" if indexes else "there is no blog yet")
-        return indexes.first()
 
     @staticmethod
     def imported_blog_url(site):

@@ -10,7 +10,8 @@ from tqdm import tqdm
 from blog.blogger import jobs
 from blog.blogger.feed import ExportError, ExportSource
 from blog.blogger.importer import MAX_STORED_WARNINGS, BloggerImporter
-from blog.models import BlogIndexPage, ImportStatus
+from blog.management.blogs import chosen_blog
+from blog.models import ImportStatus
 
 
 class Command(BaseCommand):
@@ -65,7 +66,8 @@ class Command(BaseCommand):
         **options,
     ):
         verbosity = options["verbosity"]
-        index = self.find_index(blog_index)
+        # None on an empty install: the import makes the site's home page and blog.
+        index = chosen_blog(blog_index, none_ok=True)
         try:
             ExportSource(export).close()
         except ExportError as error:
@@ -128,21 +130,6 @@ class Command(BaseCommand):
             )
         if verbosity > 0:
             self.summarise(report.summary(dry_run, importer.index.title))
-
-    def find_index(self, wanted):
-        indexes = BlogIndexPage.objects.all()
-        if wanted:
-            match = indexes.filter(pk=int(wanted)) if wanted.isdigit() else indexes.filter(slug=wanted)
-            if not match:
-                raise CommandError(f"no blog index with slug or id “{wanted}”")
-            return match.first()
-        count = indexes.count()
-        if count == 0:
-            return None  # an empty install: the import makes the site's home page and blog
-        if count > 1:
-            slugs = ", ".join(indexes.values_list("slug", flat=True))
-            raise CommandError(f"there are several blogs ({slugs}): choose one with --blog-index")
-        return indexes.first()
 
     def summarise(self, summary):
         out = self.stdout.write
