@@ -53,6 +53,19 @@ def home_page(db):
 
 
 @pytest.fixture
+def empty_install(db):
+    """The page tree as Wagtail's migrations leave it: its "Welcome" page as the site's root."""
+    root = ensure_wagtail_roots()
+    for child in root.get_children():
+        child.delete()
+    root.refresh_from_db()
+    welcome = root.add_child(instance=Page(title="Welcome to your new Wagtail site!", slug="home"))
+    Site.objects.all().delete()
+    Site.objects.create(hostname="localhost", port=80, root_page=welcome, is_default_site=True)
+    return welcome
+
+
+@pytest.fixture
 def blog_index(home_page):
     return make_blog_index(home_page)
 

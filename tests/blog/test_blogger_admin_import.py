@@ -21,7 +21,7 @@ from blog.models import BloggerImport, BlogIndexPage, BlogPostPage, ImportStatus
 from home.models import HomePage
 
 from ..blogger_helpers import FIXTURES
-from ..conftest import ensure_wagtail_roots, only_site_home
+from ..conftest import only_site_home
 from ..factories import make_blog_index
 from ..task_helpers import DATABASE_TASKS, Worker, free_port, wait_until
 
@@ -104,15 +104,8 @@ def test_the_command_prints_the_summary_the_admin_shows(admin_client, blog_index
     assert jobs.discard(BloggerImport.objects.get())
 
 
-def test_an_empty_install_takes_the_import_from_the_admin(admin_client, client):
-    root = ensure_wagtail_roots()
-    for child in root.get_children():
-        child.delete()
-    Page.objects.filter(depth=1).update(numchild=0)
-    root.refresh_from_db()
-    welcome = root.add_child(instance=Page(title="Welcome to your new Wagtail site!", slug="home"))
-    Site.objects.all().delete()
-    Site.objects.create(hostname="testserver", port=80, root_page=welcome, is_default_site=True)
+def test_an_empty_install_takes_the_import_from_the_admin(admin_client, client, empty_install):
+    welcome = empty_install
     form = admin_client.get("/admin/blogger-import/")
     assert "This site has no blog yet" in text_of(form)
 

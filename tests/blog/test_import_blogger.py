@@ -1,6 +1,10 @@
 """Importing a Blogger backup: what a reader sees afterwards, and what bad input does."""
 
+import os
+import re
 import shutil
+import subprocess
+import sys
 import threading
 import zipfile
 from datetime import UTC, datetime
@@ -20,10 +24,13 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.embeds.embeds import get_embed_hash
 from wagtail.embeds.models import Embed
 from wagtail.images.models import Image
-from wagtail.models import PageLogEntry, ReferenceIndex
+from wagtail.models import PageLogEntry, ReferenceIndex, Site
 
 from blog.blogger.synthetic import write_synthetic_export
-from blog.models import Author, BloggerComment, BlogPostPage, StaticPage
+from blog.models import Author, BloggerComment, BlogIndexPage, BlogPostPage, StaticPage
+from home.models import HomePage
+
+from ..blogger_helpers import import_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -649,3 +656,81 @@ def test_an_export_written_by_a_converter_imports_without_addresses(client, blog
         "<p>Where do you pick it?<br>Near the sluice?</p>"
         in client.get("/blog/samphire-season/").content.decode()
     )
+
+
+CHECK_THE_SITE = """
+from django.test import Client
+from wagtail.models import Site
+reader = Client(HTTP_HOST="localhost")
+home = reader.get("/")
+print("home", home.status_code, "The levy vote" in home.content.decode())
+print("title", Site.objects.get(is_default_site=True).site_name)
+old = reader.get("/2015/11/levy-vote.html")
+print("old", old.status_code, old["Location"])
+print("about", reader.get("/about/").status_code)
+"""
+
+
+def test_an_empty_install_takes_the_import_through_the_documented_commands(db, tmp_path):
+    """`make migrate`, then `make import FILE=...` (the manage.py commands they run), on a new database."""
+    import psycopg
+
+    from ..task_helpers import ROOT, database_url
+
+    name = f"empty_install_{os.getpid()}"
+    test_url = database_url()
+    server_url = test_url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
+        "DJANGO_SETTINGS_MODULE": "settings.dev",
+        "DATABASE_URL": f"{server_url}/{name}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+
+    def manage(*args):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    try:
+        manage("migrate", "--noinput", "-v0")
+        export = tmp_path / "blog.xml"
+        shutil.copy(FIXTURES / "classic.xml", export)
+        summary = manage("import_blogger", str(export), "--no-progress")
+        assert re.search(r"new blog for the site: +The Alder Ledger\n", summary)
+        assert "3 new, 0 updated, 0 unchanged" in summary
+        seen = manage("shell", "--no-imports", "-c", CHECK_THE_SITE).splitlines()
+    finally:
+        with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert seen == ["home 200 True", "title The Alder Ledger", "old 301 /blog/levy-vote/", "about 200"]
+
+
+def test_a_dry_run_on_an_empty_install_makes_nothing(empty_install, tmp_path):
+    summary = import_fixture(tmp_path, "classic.xml", "--dry-run")
+    assert (
+        "Dry run: nothing was written. The import would give (classic Atom export) into “The Alder Ledger”"
+        in summary
+    )
+    assert re.search(r"new blog for the site: +The Alder Ledger\n", summary)
+    assert not BlogIndexPage.objects.exists() and not HomePage.objects.exists()
+    assert Site.objects.get().root_page_id == empty_install.pk
+
+
+def test_an_export_without_a_title_names_the_new_blog_blog(empty_install, tmp_path, client):
+    (tmp_path / "untitled.xml").write_text(
+        (FIXTURES / "converted.xml").read_text().replace('<title type="text">Saltmarsh Notebook</title>', "")
+    )
+    call_command("import_blogger", str(tmp_path / "untitled.xml"), stdout=StringIO())
+    assert BlogIndexPage.objects.get().title == "Blog"
+    assert "Samphire season" in client.get("/blog/", HTTP_HOST="localhost").content.decode()
