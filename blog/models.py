@@ -395,6 +395,15 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
     def search_body(self):
         """The body's words for the search index and its snippets, one block after another."""
+        # The search backend asks once for each vector it builds: work them out once per body.
+        memo = self.__dict__.get("_search_body_memo")
+        if memo is not None and memo[0] is self.body:
+            return memo[1]
+        text = self.body_words()
+        self.__dict__["_search_body_memo"] = (self.body, text)
+        return text
+
+    def body_words(self):
         parts = (" ".join(part.split()) for part in self.body.stream_block.get_searchable_content(self.body))
         # Addresses (a quotation's source URL, an image's link) are not prose a reader searches for.
         parts = [part for part in parts if part and not BARE_URL.fullmatch(part)]

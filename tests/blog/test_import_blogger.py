@@ -734,3 +734,29 @@ def test_an_export_without_a_title_names_the_new_blog_blog(empty_install, tmp_pa
     call_command("import_blogger", str(tmp_path / "untitled.xml"), stdout=StringIO())
     assert BlogIndexPage.objects.get().title == "Blog"
     assert "Samphire season" in client.get("/blog/", HTTP_HOST="localhost").content.decode()
+
+
+def test_an_export_is_written_a_batch_at_a_time_with_every_link_to_a_later_post_resolved(
+    blog_index, tmp_path, monkeypatch
+):
+    from blog import bulk
+
+    monkeypatch.setattr(bulk, "BATCH", 7)  # 40 posts: six batches, links across them
+    path = tmp_path / "synthetic.xml"
+    write_synthetic_export(path, posts=40, comments_per_post=3)
+    summary = run(path)
+    assert figure(summary, "internal links rewritten") == "39"
+    posts = {post.pk: post for post in BlogPostPage.objects.all()}
+    assert len(posts) == 40 and XtdComment.objects.count() == 120
+    for post in posts.values():
+        links = re.findall(
+            r'<a linktype="page" id="(\d+)">',
+            "".join(str(b.value.source) for b in post.body if b.block_type == "paragraph"),
+        )
+        if post.title.startswith("Post 0:"):
+            assert links == []
+            continue
+        [target] = links
+        assert int(target) in posts and posts[int(target)].date < post.date
+        assert ReferenceIndex.get_references_to(posts[int(target)]).filter(object_id=str(post.pk)).exists()
+    assert Redirect.objects.filter(old_path__regex=r"^/\d{4}/\d{2}/[^/]+\.html$").count() == 40
