@@ -8,8 +8,9 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= settings.dev
 
 BENCH_POSTS ?= 10000
+BENCH_PEER_POSTS ?= 2000
 
-.PHONY: bench run serve worker tasks-status test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import
+.PHONY: bench bench-peer run serve worker tasks-status test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import
 
 # Every install takes the exact versions and file hashes in the lock files (make lock):
 # requirements.lock for the site (the Docker image), requirements-test.lock adds the test tools.
@@ -55,6 +56,11 @@ tasks-status: $(STAMP)
 ## bench: load-test a generated blog of BENCH_POSTS posts under gunicorn with wrk (see README "Performance")
 bench: $(STAMP)
 	BENCH_POSTS=$(BENCH_POSTS) $(BIN)/python bench/run.py
+
+## bench-peer: Broadsheet and Puput 2.2 side by side on the same blog of BENCH_PEER_POSTS posts, under
+## the same load, with ratios (ARGS="--rounds 3 --duration 10"; see README "Caching and performance")
+bench-peer: $(STAMP)
+	BENCH_PEER_POSTS=$(BENCH_PEER_POSTS) $(BIN)/python bench/peer.py $(ARGS)
 
 # The suite runs on settings.test (pytest's own choice) whatever the shell exports.
 test test-scale test-browser: export DJANGO_SETTINGS_MODULE = settings.test

@@ -3,8 +3,9 @@
 Seeds a separate database (embedded PostgreSQL, database `bench_<posts>`) unless it is already
 seeded, starts gunicorn (2 workers) on a loopback port, drives each page with wrk (8 connections,
 after a warm-up) with the page cache off and then on, counts the SQL queries each page costs
-with Django's test client, and prints a markdown table. The last row is a static file the size
-of the post page, served by the same gunicorn: the ceiling on this machine.
+with Django's test client, and prints a markdown table. The last row is the post page saved as
+a file and returned by a trivial WSGI app (bench/static_page.py) under gunicorn with 2 workers:
+the ceiling on this machine.
 """
 
 import argparse
@@ -14,8 +15,8 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -56,16 +57,21 @@ def bench_environment(database_url, port, page_cache):
     return env
 
 
-def manage(env, *args, capture=False):
+def run_python(env, *args, capture=False, python=BIN / "python", cwd=ROOT):
+    """Run `python` with `args` in `cwd`; with `capture`, return what it printed."""
     result = subprocess.run(
-        [str(BIN / "python"), "manage.py", *args],
-        cwd=ROOT,
+        [str(python), *args],
+        cwd=cwd,
         env=env,
         check=True,
         text=True,
         stdout=subprocess.PIPE if capture else None,
     )
     return result.stdout
+
+
+def manage(env, *args, capture=False):
+    return run_python(env, "manage.py", *args, capture=capture)
 
 
 def seed(env, posts, comments):
@@ -87,19 +93,22 @@ def seed(env, posts, comments):
     return (elapsed, output.strip()), posts
 
 
-def import_rate(env, posts=10_000, comments_per_post=5):
-    """Seconds to import a generated Blogger export of `posts` posts, with `comments_per_post`
-    threaded comments each, into an empty database (and the import's peak memory, in MB)."""
+def fresh_database(name):
+    """Drop database `name` of the embedded server if it exists, create it empty, return its URL."""
     sys.path.insert(0, str(ROOT))
-    from broadsheet.embedded_db import database_url
-
-    name = "bench_import"
-    url = database_url("postgres")
     import psycopg
 
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    import_env = {**env, "DATABASE_URL": database_url(name)}
+    from broadsheet.embedded_db import database_url
+
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return database_url(name)
+
+
+def import_rate(env, posts=10_000, comments_per_post=5):
+    """Seconds to import a generated Blogger export of `posts` posts, with `comments_per_post`
+    threaded comments each, into an empty database (and the import's CPU seconds and peak memory)."""
+    import_env = {**env, "DATABASE_URL": fresh_database("bench_import")}
     manage(import_env, "migrate", "--noinput", "-v0")
     export = WORK / f"blogger-{posts}-{comments_per_post}.xml"
     if not export.exists():
@@ -199,11 +208,14 @@ print(json.dumps(out))
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def start_gunicorn(env, port):
-    logfile = open(WORK / "gunicorn.log", "a")  # noqa: SIM115 - closed with the process
+def start_gunicorn(env, port, command=None, *, cwd=ROOT, ready="/healthz", log=None):
+    """Start gunicorn in its own process group (Broadsheet from gunicorn.conf.py unless `command`
+    says otherwise) and return once `ready` answers on `port`."""
+    log = log or WORK / "gunicorn.log"
+    logfile = open(log, "a")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py"],
-        cwd=ROOT,
+        command or [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py"],
+        cwd=cwd,
         env=env,
         stdout=logfile,
         stderr=logfile,
@@ -211,14 +223,33 @@ def start_gunicorn(env, port):
     )
     for _ in range(120):
         try:
-            with urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+            with urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2):
                 return process
         except OSError:
             time.sleep(0.5)
             if process.poll() is not None:
                 break
     process.terminate()
-    sys.exit(f"gunicorn did not start; see {WORK / 'gunicorn.log'}")
+    sys.exit(f"gunicorn did not start on port {port}; see {log}")
+
+
+def save_page(url, path):
+    """Save the page at `url` to `path` and return the path."""
+    with urlopen(url, timeout=30) as response:
+        Path(path).write_bytes(response.read())
+    return Path(path)
+
+
+def start_ceiling(page, port, log=None):
+    """The ceiling: `page`, a saved file, returned by a trivial WSGI app under the same gunicorn
+    with 2 sync workers, as Broadsheet is served (bench/static_page.py; any path answers it)."""
+    command = [
+        str(BIN / "gunicorn"),
+        *("--workers", "2", "--bind", f"127.0.0.1:{port}", "--keep-alive", "5", "--no-control-socket"),
+        "static_page:application",
+    ]
+    env = {**os.environ, "STATIC_PAGE": str(page)}
+    return start_gunicorn(env, port, command, cwd=ROOT / "bench", ready="/", log=log)
 
 
 def worker_rss_mb(process):
@@ -244,13 +275,33 @@ def parse_ms(text):
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
-def run_wrk(wrk, url, duration, warmup):
+ROTATION_SCRIPT = """
+local paths = {}
+init = function(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  counter = math.random(#paths)
+end
+request = function()
+  counter = counter % #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+"""
+
+
+def run_wrk(wrk, url, duration, warmup, paths=None):
+    """wrk on `url`, or on each of `paths` (on url's server) in turn when given."""
     # A generous timeout: a slow page should show as slow, not as errors.
     options = ["-t2", "-c8", "--timeout", "10s"]
-    subprocess.run([wrk, *options, f"-d{warmup}s", url], capture_output=True, check=True)
-    out = subprocess.run(
-        [wrk, *options, f"-d{duration}s", "--latency", url], capture_output=True, text=True, check=True
-    ).stdout
+    arguments = []
+    if paths:
+        (WORK / "rotation.lua").write_text(ROTATION_SCRIPT)
+        (WORK / "rotation.txt").write_text("\n".join(paths) + "\n")
+        options += ["-s", str(WORK / "rotation.lua")]
+        arguments = ["--", str(WORK / "rotation.txt")]
+    if warmup:
+        subprocess.run([wrk, *options, f"-d{warmup}s", url, *arguments], capture_output=True, check=True)
+    command = [wrk, *options, f"-d{duration}s", "--latency", url, *arguments]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     (WORK / "wrk-last.txt").write_text(f"{url}\n{out}")
     errors = 0
     patterns = (
@@ -316,36 +367,35 @@ def main():
         report += [f"Seeding: {seeded[1]}", ""]
 
     uncached_counts = query_counts(env, urls)
-    # The ceiling: the post page's HTML as a static file, served by the same gunicorn (WhiteNoise).
     post_url = urls[3][1]
     size = uncached_counts[post_url][2]
-    static_dir = WORK / "static" / "bench"
-    static_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("wb", dir=static_dir, delete=False) as handle:
-        handle.write(b"x" * size)
-    os.replace(handle.name, static_dir / "post-sized.html")
-    static_url = "/static/bench/post-sized.html"
+    ceiling_port = args.port + 1
 
     memory = {}
-    for mode in ["off", "on"] if args.cache == "both" else [args.cache]:
-        env = bench_environment(env["DATABASE_URL"], args.port, page_cache=mode == "on")
-        counts = uncached_counts if mode == "off" else query_counts(env, urls)
-        process = start_gunicorn(env, args.port)
-        try:
-            # The ceiling first: a slow page's backlog must not eat into its measurement.
-            log(f"wrk {mode}: {static_url}")
-            static = run_wrk(wrk, f"http://127.0.0.1:{args.port}{static_url}", args.duration, args.warmup)
-            rows = []
-            for name, url in urls:
-                log(f"wrk {mode}: {url}")
-                result = run_wrk(wrk, f"http://127.0.0.1:{args.port}{url}", args.duration, args.warmup)
-                rows.append((name, url, result, counts.get(url, [0])[0]))
-            rows.append(("static file (ceiling)", static_url, static, 0))
-            memory[mode] = worker_rss_mb(process)
-        finally:
-            stop(process)
-        ceiling = rows[-1][2]["rps"]
-        report += [table(f"Page cache {mode}", rows, ceiling), ""]
+    with ExitStack() as servers:
+        for mode in ["off", "on"] if args.cache == "both" else [args.cache]:
+            env = bench_environment(env["DATABASE_URL"], args.port, page_cache=mode == "on")
+            counts = uncached_counts if mode == "off" else query_counts(env, urls)
+            process = start_gunicorn(env, args.port)
+            try:
+                if not memory:
+                    page = save_page(f"http://127.0.0.1:{args.port}{post_url}", WORK / "post.html")
+                    size = page.stat().st_size
+                    servers.callback(stop, start_ceiling(page, ceiling_port))
+                # The ceiling first: a slow page's backlog must not eat into its measurement.
+                log(f"wrk {mode}: the ceiling")
+                static = run_wrk(wrk, f"http://127.0.0.1:{ceiling_port}/", args.duration, args.warmup)
+                rows = []
+                for name, url in urls:
+                    log(f"wrk {mode}: {url}")
+                    result = run_wrk(wrk, f"http://127.0.0.1:{args.port}{url}", args.duration, args.warmup)
+                    rows.append((name, url, result, counts.get(url, [0])[0]))
+                rows.append(("same-size page, trivial WSGI app (ceiling)", post_url, static, 0))
+                memory[mode] = worker_rss_mb(process)
+            finally:
+                stop(process)
+            ceiling = rows[-1][2]["rps"]
+            report += [table(f"Page cache {mode}", rows, ceiling), ""]
     report += [
         f"Post page: {size / 1024:.0f} KB. Gunicorn worker memory after the run: "
         + "; ".join(f"cache {m}: " + ", ".join(f"{v:.0f} MB" for v in sizes) for m, sizes in memory.items()),

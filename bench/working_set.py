@@ -3,7 +3,9 @@
 Serves the bench database (10,000 posts by default, seeded as `bench/run.py` does) with
 production settings and the shared disk cache, requests 5,000 different pages (posts, index
 pages, label and month pages) twice with 4 readers at a time, and prints what each pass was
-answered and how much of the cache folder the pages take.
+answered and how much of the cache folder the pages take. Then wrk (8 connections) on one cached
+post page and on all the pages in rotation, side by side: a cache that holds the working set
+serves both at about the same rate.
 """
 
 import argparse
@@ -18,7 +20,7 @@ from pathlib import Path
 from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, WORK, bench_environment, manage, seed, start_gunicorn, stop
+from run import ROOT, WORK, bench_environment, ensure_wrk, manage, run_wrk, seed, start_gunicorn, stop
 
 URLS = r"""
 import json
@@ -42,6 +44,8 @@ def main():
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--urls", type=int, default=5_000)
     parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="wrk runs of each kind, alternating")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -68,6 +72,16 @@ def main():
                 answers = list(pool.map(fetch, urls))
             counts = ", ".join(f"{answer} {answers.count(answer)}" for answer in sorted(set(answers)))
             print(f"pass {number}, {len(urls)} pages: {time.perf_counter() - started:.0f} s, {counts}")
+        wrk = ensure_wrk()
+        for _ in range(args.rounds):
+            one = run_wrk(wrk, base + urls[0], args.duration, 2)
+            rotation = run_wrk(wrk, base + urls[0], args.duration, 2, paths=urls)
+            print(
+                f"wrk, one page {one['rps']:,.0f} requests/s (p99 {one['p99']:.1f} ms), "
+                f"{len(urls)} pages in rotation {rotation['rps']:,.0f} requests/s "
+                f"(p99 {rotation['p99']:.1f} ms): "
+                f"{rotation['rps'] / one['rps']:.0%}; errors {one['errors'] + rotation['errors']}"
+            )
     finally:
         stop(server)
     pages = folder_mb(os.path.join(env["CACHE_DIR"], "pages"))

@@ -1,6 +1,8 @@
 """The StreamField blocks of a post body."""
 
-from django.core.cache import cache
+import math
+import re
+
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 from pygments import highlight
@@ -9,8 +11,10 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock, EmbedValue
-from wagtail.embeds.format import embed_to_frontend_html
 from wagtail.images.blocks import ImageChooserBlock
+from wagtail.rich_text import get_text_for_indexing
+
+from . import embeds
 
 RICH_TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 
@@ -88,19 +92,11 @@ class ExternalImageBlock(blocks.StructBlock):
 
 
 class ResilientEmbedValue(EmbedValue):
-    """An embed whose failed look-ups are remembered for a while instead of retried per view."""
-
-    FAILURE_SECONDS = 600
+    """An embed shown from the embeds already looked up; the look-up itself is a task (blog/embeds.py)."""
 
     @cached_property
     def html(self):
-        key = f"embed-failed:{self.url}:{self.max_width}:{self.max_height}"
-        if cache.get(key):
-            return ""
-        html = embed_to_frontend_html(self.url, self.max_width, self.max_height)
-        if not html:
-            cache.set(key, True, self.FAILURE_SECONDS)
-        return html
+        return embeds.stored_html(self.url, self.max_width, self.max_height)
 
 
 class ResilientEmbedBlock(EmbedBlock):
@@ -166,3 +162,35 @@ class BodyBlock(blocks.StreamBlock):
     external_image = ExternalImageBlock()
     embed = EmbedWithCaptionBlock()
     code = CodeBlock()
+
+
+# What a reader reads of each kind of block: the parts of its stored value, each with whether it
+# is rich text (HTML); the part None is the whole value. Worked from the stored JSON, so that the
+# data migration that fills in older posts counts them the same way.
+READ_PARTS = {
+    "paragraph": [(None, True)],
+    "heading": [("text", False)],
+    "quote": [("text", True), ("source", False)],
+    "code": [("code", False)],
+    "image": [("caption", False)],
+    "external_image": [("caption", False)],
+    "embed": [("caption", False)],
+}
+WORD = re.compile(r"\w+(?:['’-]\w+)*")
+WORDS_PER_MINUTE = 230
+
+
+def words_read(stream_data):
+    """How many words a reader reads in a body, from its stored blocks (dicts with "type" and
+    "value"): paragraphs, headings, quotations and their sources, code, captions."""
+    count = 0
+    for block in stream_data:
+        for part, rich in READ_PARTS.get(block["type"], ()):
+            text = (block["value"] if part is None else block["value"].get(part)) or ""
+            count += len(WORD.findall(get_text_for_indexing(text) if rich else text))
+    return count
+
+
+def minutes_to_read(stream_data):
+    """A body's reading time in whole minutes at WORDS_PER_MINUTE, rounded up; at least 1."""
+    return max(1, math.ceil(words_read(stream_data) / WORDS_PER_MINUTE))

@@ -168,8 +168,9 @@ def add_pages(parent, pages):
     caller set (a post published elsewhere before) is kept, where publish() would set the last
     one to now. The pages are not validated, and their slugs must be free under `parent`; editors'
     comments, scheduled publishing and page types with more than one concrete ancestor are not
-    supported. Pages may come with ids from reserve_ids. Returns `pages`, saved, with their
-    relations still in memory."""
+    supported. Pages may come with ids from reserve_ids. A page type's `set_derived_fields()`, if
+    it has one, runs as its save() would run it. Returns `pages`, saved, with their relations still
+    in memory."""
     if not pages:
         return pages
     models = {type(page) for page in pages}
@@ -187,7 +188,14 @@ def add_pages(parent, pages):
         field: [list(getattr(page, field.name).all()) for page in pages]
         for field in get_all_child_m2m_relations(model)
     }
-    bulk_create_inherited(model, pages)
+
+    def derived(pages):
+        # What save() works out from the content (a post's reading time), from the final content.
+        if hasattr(model, "set_derived_fields"):
+            for page in pages:
+                page.set_derived_fields()
+
+    bulk_create_inherited(model, pages, with_ids=derived)
     Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(pages))
     parent.numchild += len(pages)
     for relation, items_by_page in children.items():

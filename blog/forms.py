@@ -24,8 +24,10 @@ class CommentForm(XtdCommentForm):
         fields["email"].widget.input_type = "email"
         fields["email"].widget.attrs.update(placeholder="", autocomplete="email")
         fields["url"].label = "Website (optional)"
-        fields["url"].widget.input_type = "url"
-        fields["url"].widget.attrs.update(placeholder="https://", autocomplete="url")
+        # A text box with the URL keyboard: "example.org" is taken (the form adds the scheme)
+        # where a url box would refuse it, and autocomplete="url" is valid on it for every checker.
+        fields["url"].widget.input_type = "text"
+        fields["url"].widget.attrs.update(placeholder="https://", autocomplete="url", inputmode="url")
         fields["comment"].label = "Comment"
         fields["comment"].help_text = f"Plain text, up to {settings.COMMENT_MAX_LENGTH:,} characters."
         fields["comment"].widget.attrs.update(placeholder="", maxlength=settings.COMMENT_MAX_LENGTH, rows=8)

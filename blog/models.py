@@ -5,38 +5,49 @@ import functools
 import re
 import unicodedata
 from datetime import date, timedelta
+from html import unescape
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.aggregates import JSONBAgg
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import BigIntegerField, Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from rest_framework.fields import ListField
 from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, PageManager, Site
+from wagtail.images import get_image_model
+from wagtail.images.models import SourceImageIOError
+from wagtail.models import Page, PageManager, ReferenceIndex, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from broadsheet import caching
 from broadsheet.pagination import paginate
 
-from .blocks import BodyBlock
+from .blocks import BodyBlock, minutes_to_read
 from .comments.status import public_comments
 from .privacy import CachedRestrictionsMixin, PublicPageQuerySet
 
 # Path segments the index serves itself; a post with one of these slugs could never be reached.
 RESERVED_SLUGS = {"tag", "feed"}
+# How many posts a post's "Related reading" and "Cited by" lists show at most.
+RELATED_POSTS = 4
+CITED_BY_POSTS = 10
 SENTENCE_ENDS = ".!?…:;\"'”’)"
 BARE_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
 
@@ -99,6 +110,9 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self
         return context
+
+    def get_meta_description(self):
+        return self.search_description or plain_text(self.intro)
 
     def route(self, request, path_components):
         # Wagtail finds a child by slug and then loads its specific row: two queries. A post is
@@ -187,9 +201,19 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         return CommentsFeed(self)(request)
 
 
+def link_to(post, request=None):
+    """What a post page shows of another post it links to, as plain values (it is cached)."""
+    return {"pk": post.pk, "title": post.title, "date": post.date, "url": post.get_url(request)}
+
+
+def link_scopes(links):
+    """The scopes of what a post page shows of the posts it links to (`link_to` dicts)."""
+    return [caching.post_link(link["pk"]) for link in links]
+
+
 def neighbour_scopes(neighbours):
     """The scopes of what a post page shows of its previous and next posts."""
-    return [caching.post_link(link["pk"]) for link in neighbours.values() if link]
+    return link_scopes(link for link in neighbours.values() if link)
 
 
 # Building these subquery expressions costs more than running them, so each process builds them
@@ -247,6 +271,10 @@ class BlogPostQuerySet(PublicPageQuerySet):
         """Each post with `comment_count`, how many comments readers see on it."""
         return self.annotate(**comment_count_annotations())
 
+    def for_api(self):
+        """Each post with what the read API shows beyond its own columns (its byline)."""
+        return self.with_byline()
+
     def as_cards(self):
         """Each post with all its card shows (byline, comment count), without its body."""
         return self.defer_streamfields().with_byline().with_comment_counts()
@@ -285,6 +313,9 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     )
     comments_open = models.BooleanField(default=True, help_text="Readers may add comments to this post.")
     body = StreamField(BodyBlock())
+    # Worked out from the body whenever it is cleaned or saved (`set_derived_fields`), so each
+    # revision carries its own and listings read it as a column.
+    reading_minutes = models.PositiveIntegerField("reading time (minutes)", default=1, editable=False)
     # Set by `import_blogger`: the post's id in the Blogger export and the time Blogger last changed
     # it, so a second import finds the page again and leaves it alone unless the export is newer.
     blogger_id = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -306,6 +337,15 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         index.RelatedFields("authors", [index.SearchField("name")]),
         index.FilterField("date"),
     ]
+    # What the read API (/api/v2/pages/) shows of a post; labels and authors as the byline has them.
+    api_fields = [
+        APIField("date"),
+        APIField("intro"),
+        APIField("body"),
+        APIField("labels", serializer=ListField(source="label_list", read_only=True)),
+        APIField("authors", serializer=ListField(source="api_authors", read_only=True)),
+        APIField("reading_minutes"),
+    ]
     parent_page_types = ["blog.BlogIndexPage"]
     subpage_types = []
 
@@ -321,15 +361,39 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         except ValidationError as error:
             raise ValidationError({"slug": error}) from error
         validate_one_line_title(self.title)
+        # The editor's form and save_revision() clean the page: previews and revisions show it.
+        self.set_derived_fields()
+
+    def set_derived_fields(self):
+        """Set what the post works out from its content: the reading time. Called by clean(),
+        save() and blog.bulk's writer, which saves no page one at a time."""
+        self.reading_minutes = minutes_to_read(self.body.raw_data)
+
+    def save(self, *args, **kwargs):
+        # Publishing a revision saves the whole page; saves of a few other fields leave it.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "body" in update_fields:
+            self.set_derived_fields()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "reading_minutes"}
+        return super().save(*args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["blog_index"] = self.get_parent().specific
         context["neighbours"] = neighbours = self.cached_neighbours(request)
-        # The sidebar's counts are left out on purpose: publishing a post elsewhere forgets only the
-        # post pages whose previous/next links change, and other post pages' sidebars catch up
-        # when they expire (PAGE_CACHE_SECONDS).
-        caching.depends_on(request, caching.post(self.pk), *neighbour_scopes(neighbours))
+        context["related_posts"] = related = self.cached_related_posts(request, neighbours)
+        context["cited_by"] = cited_by = self.cached_cited_by(request)
+        # The sidebar's counts and the choice of related posts are left out on purpose: publishing a
+        # post elsewhere forgets only the post pages that link to it, and other post pages' sidebars
+        # and related posts catch up when they expire (PAGE_CACHE_SECONDS).
+        caching.depends_on(
+            request,
+            caching.post(self.pk),
+            *neighbour_scopes(neighbours),
+            *link_scopes(related),
+            *link_scopes(cited_by),
+        )
         context["page_structured_data"] = self.structured_data(request)
         return context
 
@@ -344,6 +408,11 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     def author_list(self):
         """The post's authors as {"name"} dicts, by name."""
         return [{"name": author.name} for author in self.authors.all()]
+
+    @property
+    def api_authors(self):
+        """The post's authors for the read API, as {"name"} dicts in byline order."""
+        return [{"name": author["name"]} for author in self.author_list]
 
     def get_absolute_url(self):
         # django-comments-xtd redirects a reader back to the comment through this URL.
@@ -387,11 +456,77 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         found = {"previous": None, "next": None}
         for post in rows:
             side = "previous" if (post.date, post.pk) < (self.date, self.pk) else "next"
-            found[side] = {"pk": post.pk, "title": post.title, "url": post.get_url(request)}
+            found[side] = link_to(post, request)
         return found
 
+    def cached_related_posts(self, request, neighbours):
+        """`related_posts` leaving out `neighbours`, kept until listings change (a post published,
+        unpublished, re-dated or relabelled anywhere)."""
+        excluded = sorted(link["pk"] for link in neighbours.values() if link)
+        return caching.cached(
+            "post-related",
+            lambda: self.related_posts(request, excluded=excluded),
+            scopes=[caching.LISTINGS],
+            vary=(self.pk, request.get_host() if request else "", excluded),
+            timeout=settings.BLOG_SIDEBAR_CACHE_SECONDS,
+        )
+
+    def related_posts(self, request=None, excluded=()):
+        """Up to RELATED_POSTS other readable posts of this blog sharing labels with this one, as
+        `link_to` dicts, in one query: the most labels in common first, then the newest. Never
+        this post, nor the posts in `excluded` (its previous and next, linked already)."""
+        if not self.label_list:
+            return []
+        own_labels = BlogPostTag.objects.filter(content_object_id=self.pk).values("tag_id")
+        posts = (
+            BlogPostPage.objects.readable()
+            .sibling_of(self, inclusive=False)
+            .exclude(pk__in=excluded)
+            .filter(tagged_items__tag_id__in=own_labels)
+            .annotate(shared_labels=Count("tagged_items"))
+            .defer_streamfields()
+            .order_by("-shared_labels", "-date", "-pk")[:RELATED_POSTS]
+        )
+        return [link_to(post, request) for post in posts]
+
+    def cached_cited_by(self, request):
+        """`cited_by`, kept until this post changes, one of the posts listed is published,
+        unpublished or deleted, or Wagtail's reference index records new links to this post
+        (blog/signals.py)."""
+        return caching.cached(
+            "post-cited-by",
+            lambda: self.cited_by(request),
+            scopes=[caching.post(self.pk)],
+            vary=(self.pk, request.get_host() if request else ""),
+            timeout=settings.BLOG_SIDEBAR_CACHE_SECONDS,
+            more_scopes=link_scopes,
+        )
+
+    def cited_by(self, request=None):
+        """Up to CITED_BY_POSTS readable posts dated after this one whose body links to it, newest
+        first, as `link_to` dicts, in one query. The links are those Wagtail's reference index
+        holds: page links in rich text, as the editor and the Blogger import write them."""
+        page_type = ContentType.objects.get_for_model(Page)
+        citing = (
+            ReferenceIndex.objects.filter(
+                base_content_type=page_type,
+                to_content_type=page_type,
+                to_object_id=str(self.pk),
+                model_path__startswith="body.",
+            )
+            .annotate(citing_id=Cast("object_id", output_field=BigIntegerField()))
+            .values("citing_id")
+        )
+        posts = (
+            BlogPostPage.objects.readable()
+            .filter(pk__in=citing, date__gt=self.date)
+            .defer_streamfields()
+            .order_by("-date", "-pk")[:CITED_BY_POSTS]
+        )
+        return [link_to(post, request) for post in posts]
+
     def get_meta_description(self):
-        return self.search_description or self.intro
+        return self.search_description or " ".join(self.intro.split())
 
     def search_body(self):
         """The body's words for the search index and its snippets, one block after another."""
@@ -410,8 +545,22 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         # A heading or a quotation's source has no full stop; give it one so a snippet reads as prose.
         return " ".join(part if part[-1] in SENTENCE_ENDS else f"{part}." for part in parts)
 
-    def structured_data(self, request=None):
+    def share_image(self, root_url):
+        """The image this post's share card shows (as `image_card` gives it): its feed image, else
+        the first image in its body; {} when it has neither."""
+        if self.feed_image_id:
+            return image_card(self.feed_image_id, SHARE_IMAGE_SPEC, root_url)
+        for block in self.body.raw_data:
+            if block["type"] == "image" and block["value"].get("image"):
+                value = block["value"]
+                return image_card(value["image"], SHARE_IMAGE_SPEC, root_url, value.get("alt_text") or "")
+        return {}
+
+    def structured_data(self, request):
         """The post as schema.org BlogPosting, for search engines (rendered as JSON-LD)."""
+        defaults = share_defaults(request)
+        image = self.share_image(defaults["root_url"]) or defaults["image"]
+        logo = defaults["logo"]
         url = self.get_full_url(request)
         data = {
             "@context": "https://schema.org",
@@ -421,15 +570,19 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
             "mainEntityOfPage": url,
             "datePublished": self.date.isoformat(),
             "author": [{"@type": "Person", "name": author["name"]} for author in self.author_list],
-            "publisher": {"@type": "Organization", "name": settings.WAGTAIL_SITE_NAME},
+            "image": [image_object(image)],
+            "publisher": {
+                "@type": "Organization",
+                "name": settings.WAGTAIL_SITE_NAME,
+                "url": f"{defaults['root_url']}/",
+                "logo": image_object(logo),
+            },
             "keywords": [tag["name"] for tag in self.label_list],
         }
         if self.last_published_at:
             data["dateModified"] = self.last_published_at.isoformat()
         if description := self.get_meta_description():
             data["description"] = description
-        if self.feed_image:
-            data["image"] = self.feed_image.get_rendition("fill-1200x630").full_url
         return data
 
 
@@ -465,6 +618,11 @@ class StaticPage(CachedRestrictionsMixin, Page):
         return self.search_description
 
 
+def image_object(card):
+    """An image as `image_card` gives it, as a schema.org ImageObject."""
+    return {"@type": "ImageObject", "url": card["url"], "width": card["width"], "height": card["height"]}
+
+
 class BloggerComment(models.Model):
     """Remembers which reader comment a Blogger comment was imported as, so it is imported once."""
 
@@ -477,8 +635,28 @@ class BloggerComment(models.Model):
         return f"Blogger comment {self.blogger_id}"
 
 
+class CachedSiteSetting(BaseSiteSetting):
+    """A site setting every page reads, so read from the value cache; saving it forgets the
+    site scope (blog/signals.py)."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def for_site(cls, site):
+        """The site's settings, or the defaults (unsaved) when they were never saved; kept until
+        the site scope changes."""
+        site_id = getattr(site, "pk", site)
+        return caching.cached(
+            cls._meta.model_name,
+            lambda: cls.objects.filter(site_id=site_id).first() or cls(site_id=site_id),
+            scopes=[caching.SITE],
+            vary=site_id,
+        )
+
+
 @register_setting(icon="comment")
-class CommentSettings(BaseSiteSetting):
+class CommentSettings(CachedSiteSetting):
     """How reader comments are closed, held for moderation and checked for spam on one site."""
 
     close_after_days = models.PositiveIntegerField(
@@ -512,17 +690,141 @@ class CommentSettings(BaseSiteSetting):
     class Meta:
         verbose_name = "comment settings"
 
-    @classmethod
-    def for_site(cls, site):
-        """The site's settings, or the defaults (unsaved) when they were never saved; kept until
-        the site scope changes (saving them does), as every post page reads them."""
-        site_id = getattr(site, "pk", site)
-        return caching.cached(
-            "comment-settings",
-            lambda: cls.objects.filter(site_id=site_id).first() or cls(site_id=site_id),
-            scopes=[caching.SITE],
-            vary=site_id,
+
+# The images Broadsheet ships (broadsheet/static/img/), for a site that has chosen none.
+BUILT_IN_SHARE_IMAGE = {"path": "img/share.png", "width": 1200, "height": 630}
+BUILT_IN_LOGO = {"path": "img/logo.png", "width": 512, "height": 512}
+SHARE_IMAGE_SPEC = "fill-1200x630"
+LOGO_SPEC = "max-600x600"
+SOCIAL_HANDLE = re.compile(r"@?[A-Za-z0-9_]{1,15}")
+
+
+def optional_image(help_text):
+    """A choice of one image that may be left empty (and is emptied when the image is deleted)."""
+    return models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=help_text,
+    )
+
+
+@register_setting(icon="image")
+class ShareSettings(CachedSiteSetting):
+    """What share cards and search engines show of the site: its default image, logo and X account."""
+
+    default_image = optional_image(
+        "Shown when a page is shared and has no image of its own (a post's feed image, else the first "
+        "image in its body), cropped to 1200×630. Left empty, Broadsheet's own is used."
+    )
+    logo = optional_image(
+        "The publisher's logo that search engines show with posts. Left empty, Broadsheet's mark is used."
+    )
+    social_handle = models.CharField(
+        "X (Twitter) account",
+        max_length=16,
+        blank=True,
+        help_text="The site's account, e.g. @harbourledger, named on share cards. Left empty, none is named.",
+    )
+
+    panels = [FieldPanel("default_image"), FieldPanel("logo"), FieldPanel("social_handle")]
+
+    class Meta:
+        verbose_name = "share cards"
+
+    def clean(self):
+        super().clean()
+        handle = self.social_handle.strip()
+        if handle and not SOCIAL_HANDLE.fullmatch(handle):
+            message = "An account name is 1 to 15 letters, digits or underscores, with or without an @."
+            raise ValidationError({"social_handle": message})
+        self.social_handle = f"@{handle.lstrip('@')}" if handle else ""
+
+    def defaults(self, site, root_url):
+        """What a page without its own takes from the site: {"root_url", "description", "image",
+        "logo", "handle"}, the images as `image_card` gives them."""
+        name = settings.WAGTAIL_SITE_NAME
+        built_in_alt = f"The {name} mark, a letter B on a dark square"
+        image = self.default_image_id and image_card(self.default_image_id, SHARE_IMAGE_SPEC, root_url)
+        logo = self.logo_id and image_card(self.logo_id, LOGO_SPEC, root_url, alt=f"{name} logo")
+        description = caching.cached(
+            "site-description", lambda: site_description(site), scopes=[], vary=getattr(site, "pk", None)
         )
+        return {
+            "root_url": root_url,
+            "description": description,
+            "image": image or built_in_card(BUILT_IN_SHARE_IMAGE, root_url, built_in_alt),
+            "logo": logo or built_in_card(BUILT_IN_LOGO, root_url, f"{name} logo"),
+            "handle": self.social_handle,
+        }
+
+
+def share_defaults(request):
+    """`ShareSettings.defaults` for the site `request` is for, worked out once per request."""
+    found = getattr(request, "_share_defaults", None)
+    if found is None:
+        site = Site.find_for_request(request)
+        root_url = site.root_url if site is not None else request.build_absolute_uri("/").rstrip("/")
+        found = request._share_defaults = ShareSettings.for_request(request).defaults(site, root_url)
+    return found
+
+
+def site_description(site):
+    """The description of a page that has none: the home page's search description, else the
+    blog's; else the home page's intro, else the blog's."""
+    if site is None:
+        return ""
+    pages = [page for page in (site.root_page.specific, BlogIndexPage.for_site(site)) if page is not None]
+    texts = [page.search_description for page in pages]
+    texts += [plain_text(getattr(page, "intro", "")) for page in pages]
+    return next((text for text in texts if text), "")
+
+
+def plain_text(html):
+    """Rich text as one line of plain text."""
+    return " ".join(unescape(strip_tags(html or "")).split())
+
+
+def absolute_url(root_url, url):
+    """`url` (a path, or an address a storage gave) made absolute on the site at `root_url`."""
+    return urljoin(f"{root_url}/", url)
+
+
+def image_card(image_id, spec, root_url, alt=""):
+    """Image `image_id` as a share card shows it: {"url", "width", "height", "alt"} of its `spec`
+    rendition at an absolute address, or {} when the image or its file is gone. Kept until the
+    image changes."""
+
+    def compute():
+        image = get_image_model().objects.filter(pk=image_id).first()
+        if image is None:
+            return {}
+        try:
+            rendition = image.get_rendition(spec)
+        except SourceImageIOError:
+            return {}
+        return {
+            "url": absolute_url(root_url, rendition.url),
+            "width": rendition.width,
+            "height": rendition.height,
+            "alt": alt or image.default_alt_text,
+        }
+
+    return caching.cached(
+        "share-image", compute, scopes=[caching.image(image_id)], vary=(image_id, spec, root_url, alt)
+    )
+
+
+def built_in_card(image, root_url, alt):
+    # Not cached: a static file's address changes with each release (hashed names).
+    return {
+        "url": absolute_url(root_url, static(image["path"])),
+        "width": image["width"],
+        "height": image["height"],
+        "alt": alt,
+    }
 
 
 class CommentReview(models.Model):

@@ -3,26 +3,38 @@
 Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment
 counts on listings; publishing, unpublishing, moving or deleting a post forgets the listings,
 its page and the post pages whose previous/next links change (blog/changes.py); renaming an
-author or a label forgets the listings and the pages of the posts that show it; anything else
-a reader sees on every page (sites, private sections, moves, the home page and blog indexes,
-comment rules) forgets everything.
+author or a label forgets the listings and the pages of the posts that show it; an embed the
+worker has looked up forgets the pages of the posts that show it; once Wagtail's reference index
+has recorded a post's links, the pages it links to and those listing it (their "Cited by") are
+forgotten; editing an image forgets the share cards kept of it; anything else a reader sees on
+every page (sites, private sections, moves, the home page and blog indexes, comment rules, share
+card settings) forgets everything.
 """
+
+import json
 
 import django_comments
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django_tasks import TaskResultStatus
+from django_tasks.signals import task_finished
 from taggit.models import Tag
 from wagtail.contrib.frontend_cache.utils import PurgeBatch
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.embeds.models import Embed
+from wagtail.images import get_image_model
+from wagtail.models import Page, PageViewRestriction, ReferenceIndex, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.tasks import update_reference_index_task
 
 from broadsheet import caching
 
 from .changes import PostChange
-from .models import Author, BlogPostPage, CommentReview, CommentSettings
+from .models import Author, BlogPostPage, CommentReview, CommentSettings, ShareSettings
 
 Comment = django_comments.get_model()
 
@@ -62,10 +74,19 @@ def page_deleted(sender, instance, **kwargs):
 @receiver(post_save, sender=Site)
 @receiver(post_delete, sender=Site)
 @receiver(post_save, sender=CommentSettings)
+@receiver(post_save, sender=ShareSettings)
 def site_changed(sender, **kwargs):
     # Moves carry pages into or out of private sections and change their URLs; private sections,
-    # host names and site roots decide what each request is served; comment rules are on every post.
+    # host names and site roots decide what each request is served; comment rules are on every
+    # post, and share cards on every page.
     caching.forget(caching.SITE)
+
+
+@receiver(post_save, sender=get_image_model())
+@receiver(post_delete, sender=get_image_model())
+def image_changed(sender, instance, **kwargs):
+    # A new file or focal point means new renditions; share cards keep their addresses.
+    caching.forget(caching.image(instance.pk))
 
 
 @receiver(post_save, sender=Comment)
@@ -84,6 +105,15 @@ def comment_changed(sender, instance, **kwargs):
         if post is None:
             return
     post_changed(PostChange(post, listed=False))
+
+
+@receiver(post_save, sender=Embed)
+def embed_stored(sender, instance, **kwargs):
+    """A looked-up embed (blog/embeds.py) replaces the link the posts that show it showed meanwhile."""
+    quoted = json.dumps(instance.url)[1:-1]  # as the URL is spelled inside the body's JSON
+    posts = BlogPostPage.objects.live().annotate(text=Cast("body", TextField())).filter(text__contains=quoted)
+    for post in posts.defer_streamfields():
+        post_changed(PostChange(post, listed=False))
 
 
 @receiver(pre_save, sender=Author)
@@ -105,3 +135,28 @@ def name_changed(sender, instance, created, **kwargs):
     relation = "authors" if sender is Author else "tags"
     posts = BlogPostPage.objects.filter(**{relation: instance}).values_list("pk", flat=True)
     caching.forget(caching.LISTINGS, *(caching.post(pk) for pk in posts))
+
+
+@receiver(task_finished)
+def references_indexed(sender, task_result, **kwargs):
+    """Wagtail records a saved page's links in its reference index in a task, which the worker may
+    run after the publish's own forgetting; a post's "Cited by" is read from that index.
+
+    The pages listing the post (which depend on its post_link scope) may have lost a link, and
+    the pages it links to now may have gained one.
+    """
+    if (
+        task_result.task.module_path != update_reference_index_task.module_path
+        or task_result.status != TaskResultStatus.SUCCESSFUL
+        or tuple(task_result.args[:2]) != (BlogPostPage._meta.app_label, BlogPostPage._meta.model_name)
+    ):
+        return
+    post_id = task_result.args[2]
+    page_type = ContentType.objects.get_for_model(Page)
+    cited = ReferenceIndex.objects.filter(
+        base_content_type=page_type,
+        object_id=post_id,
+        to_content_type=page_type,
+        model_path__startswith="body.",
+    ).values_list("to_object_id", flat=True)
+    caching.forget(caching.post_link(int(post_id)), *(caching.post(int(pk)) for pk in set(cited)))

@@ -38,20 +38,25 @@ def wait_all(processes, timeout):
 def main(commands):
     if not commands:
         sys.exit('usage: python -m broadsheet.together "command one" "command two" ...')
-    # No terminal input: a command in a background process group that touched it would be stopped.
-    processes = [
-        subprocess.Popen(shlex.split(command), process_group=0, stdin=subprocess.DEVNULL)
-        for command in commands
-    ]
+    processes = []
     received = []
 
     def forward(signum, frame):
-        received.append(signum)
-        stop(processes, signum)
+        # A closed terminal (SIGHUP) stops the commands too: gunicorn would take a SIGHUP as
+        # "reload", and a command started with SIGHUP ignored (under nohup) would not hear it.
+        received.append(signal.SIGTERM if signum == signal.SIGHUP else signum)
+        stop(processes, received[-1])
 
+    # Before the first command starts, so a signal that arrives while they start is passed on.
     # SIGHUP: the terminal was closed; the commands' own process groups would not hear of it.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, forward)
+    for command in commands:
+        # No terminal input: a command in a background process group that touched it would be stopped.
+        processes.append(subprocess.Popen(shlex.split(command), process_group=0, stdin=subprocess.DEVNULL))
+        if received:  # stopped while starting: start nothing more
+            stop(processes, received[-1])
+            break
     first = None
     while first is None:
         first = next((p for p in processes if p.poll() is not None), None)

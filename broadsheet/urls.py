@@ -8,7 +8,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from blog import sitemaps
 from blog import views as blog_views
-from broadsheet.views import healthz, public_media, robots_txt
+from broadsheet.api import api_router
+from broadsheet.views import favicon, healthz, public_media, robots_txt
 from search import views as search_views
 
 # Only the comment views readers use; moderation happens in the Wagtail admin.
@@ -27,11 +28,13 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v2/", api_router.urls),
     path("search/", search_views.search, name="search"),
     path("comments/", include(comment_urls)),
     path("sitemap.xml", sitemaps.index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap-section"),
     path("robots.txt", robots_txt, name="robots-txt"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 if settings.DEBUG:

@@ -2,12 +2,13 @@
 
 import posixpath
 
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from wagtail.models import Site
 
 
@@ -34,6 +35,15 @@ def healthz(request):
     return JsonResponse(body, status=200 if healthy else 503)
 
 
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """`/favicon.ico`, which browsers and crawlers ask for whatever a page links to: the site's icon."""
+    path = finders.find("img/favicon.ico")
+    if path is None:
+        raise Http404("No icon")
+    return FileResponse(open(path, "rb"), content_type="image/x-icon")  # FileResponse closes it
+
+
 def robots_txt(request):
     """`/robots.txt`: where the sitemap is, and the parts of the site crawlers have no use for."""
     site = Site.find_for_request(request)
@@ -51,7 +61,6 @@ def public_media(request, path):
     `images/../documents/...` cannot reach another folder.
     """
     from django.conf import settings
-    from django.http import Http404
     from django.views.static import serve
 
     normalised = posixpath.normpath(path).lstrip("/")

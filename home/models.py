@@ -4,7 +4,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from blog.models import BlogIndexPage
+from blog.models import BlogIndexPage, plain_text
 from blog.privacy import CachedRestrictionsMixin
 from broadsheet.caching import remembered
 
@@ -38,6 +38,9 @@ class HomePage(CachedRestrictionsMixin, Page):
         if index is not None:
             index._cached_parent_obj = self
         return index
+
+    def get_meta_description(self):
+        return self.search_description or plain_text(self.intro)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

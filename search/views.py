@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchVectorField
 from django.db.models import Count, F
 from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Right
 from django.template.response import TemplateResponse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -30,6 +31,10 @@ COUNTS_SECONDS = settings.LISTING_COUNT_CACHE_SECONDS
 # only then are they turned into <mark> elements, so nothing from a post reaches the page unescaped.
 MARK_START, MARK_END = "\ue000", "\ue001"
 MARKED = re.compile(f"{MARK_START}(.*?){MARK_END}", re.DOTALL)
+# How much of the end of a post's text is read to tell whether a snippet reaches it, and the
+# punctuation that may close a text.
+ENDING_LENGTH = 40
+CLOSING = ".!?…:;\"'”’)"
 
 
 def search(request):
@@ -163,14 +168,27 @@ def add_snippets(posts, tsquery, config):
         max_fragments=2,
         fragment_delimiter=" … ",
     )
-    snippets = dict(
+    rows = (
         BlogPostPage.objects.filter(pk__in=[post.pk for post in posts])
-        .annotate(snippet=headline)
-        .values_list("pk", "snippet")
+        .annotate(snippet=headline, ending=Right("index_entries__body_text", ENDING_LENGTH))
+        .values_list("pk", "snippet", "ending")
     )
+    snippets = {pk: with_closing(snippet or "", ending or "") for pk, snippet, ending in rows}
     for post in posts:
-        post.search_snippet = highlight(snippets.get(post.pk) or "")
+        post.search_snippet = highlight(snippets.get(post.pk, ""))
     return posts
+
+
+def with_closing(headline, ending):
+    """`headline` with the text's closing punctuation when it reaches the end of the text
+    (`ending`): ts_headline ends every fragment at a word, so a snippet of the text's last
+    sentence would lose its full stop."""
+    words = ending.rstrip(CLOSING)
+    if words == ending or not words:
+        return headline
+    plain = headline.replace(MARK_START, "").replace(MARK_END, "")
+    tail = words[-min(len(words), len(plain)) :]
+    return headline + ending[len(words) :] if tail and plain.endswith(tail) else headline
 
 
 def highlight(headline):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.api.v2",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    "rest_framework",
     "django_filters",
     "django_tasks",
     "django_tasks_db",
@@ -238,9 +240,10 @@ SITE_ID = 1
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Broadsheet")
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# Wagtail's PostgreSQL backend; search/backend.py keeps labels and authors out of snippets' text.
 WAGTAILSEARCH_BACKENDS = {
     "default": {
-        "BACKEND": "wagtail.search.backends.database",
+        "BACKEND": "search.backend",
         "SEARCH_CONFIG": "english",
     }
 }
@@ -289,6 +292,15 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Broadsheet <noreply@l
 # database, run by `manage.py db_worker` (`make worker`; `make run` and `make serve` start one).
 # A task queued inside a transaction commits, or is rolled back, with it.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The read API at /api/v2/ (broadsheet/api.py): public live content only, never cached by the
+# page cache. Listings hold at most WAGTAILAPI_LIMIT_MAX items; the API's own search is off
+# (/search/ is the site's); rich text comes as display HTML with real links; each reader's
+# address may make API_RATE_LIMIT requests ("<n>/second", "minute", "hour" or "day").
+WAGTAILAPI_LIMIT_MAX = 20
+WAGTAILAPI_SEARCH_ENABLED = False
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
 
 # Blog
 BLOG_POSTS_PER_PAGE = 10

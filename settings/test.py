@@ -25,3 +25,13 @@ SERVE_MEDIA = True
 # The live server answers each request in its own thread; persistent connections would outlive them.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 PAGE_CACHE_SECONDS = 0  # tests that need the page cache switch it on
+# The oEmbed provider a test runs on loopback (the machine reaches no real provider).
+if os.environ.get("TEST_OEMBED_ENDPOINT"):
+    WAGTAILEMBEDS_FINDERS = [
+        {
+            "class": "wagtail.embeds.finders.oembed",
+            "providers": [
+                {"endpoint": os.environ["TEST_OEMBED_ENDPOINT"], "urls": [r"^https://video\.test/.+$"]}
+            ],
+        }
+    ]

@@ -1,4 +1,5 @@
-"""What the browser tests need from the machine: Debian's Chromium and axe-core, installed when missing."""
+"""What the browser tests need from the machine, installed when missing: Debian's Chromium, axe-core,
+pa11y (HTML_CodeSniffer) and the Nu Html Checker."""
 
 import json
 import os
@@ -24,8 +25,23 @@ CHROMIUM_ARGS = [
 AXE_VERSION = "4.14.1"
 AXE_DIR = BASE_DIR / ".data" / "npm"
 AXE_FILE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+# pa11y runs HTML_CodeSniffer (and its own axe) in Debian's Chromium; vnu-jar is the Nu Html Checker.
+# 9.1 is pa11y's last release for Node 20, Debian's.
+CHECKERS = {"pa11y": "9.1.1", "vnu-jar": "26.9.27"}
+NODE_DIR = BASE_DIR / ".data" / "node"
+PA11Y = NODE_DIR / "node_modules" / "pa11y" / "bin" / "pa11y.js"
+VNU_JAR = NODE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+PA11Y_CONFIG = {
+    "standard": "WCAG2AA",
+    "runners": ["htmlcs", "axe"],
+    "includeNotices": False,
+    "includeWarnings": False,
+    "timeout": 60000,
+    "chromeLaunchConfig": {"executablePath": str(CHROMIUM), "args": CHROMIUM_ARGS},
+}
 ARTIFACTS = BASE_DIR / "test-artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
+SAVED_PAGES = ARTIFACTS / "html"
 APT_INSTALL = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends"]
 
 
@@ -60,23 +76,106 @@ def ensure_chromium():
     return CHROMIUM
 
 
-def ensure_axe():
-    """axe-core from the npm registry, kept in .data/npm (git-ignored); the script's source text."""
-    if not AXE_FILE.exists():
+def _installed(folder, packages):
+    """Whether each of `packages` ({name: version}) is installed in `folder` at that version."""
+    for name, version in packages.items():
+        manifest = folder / "node_modules" / name / "package.json"
+        if not manifest.exists() or json.loads(manifest.read_text()).get("version") != version:
+            return False
+    return True
+
+
+def _npm_install(folder, packages):
+    """Install `packages` ({name: version}) from the npm registry into `folder` (git-ignored) unless
+    they are there. Install scripts never run: they would download a browser (puppeteer) or a Java
+    runtime (vnu-jar), and the machine's own are used."""
+    if _installed(folder, packages):
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        result = _run(_as_root([*APT_INSTALL, "npm"]))
         npm = shutil.which("npm")
         if npm is None:
-            result = _run(_as_root([*APT_INSTALL, "npm"]))
-            npm = shutil.which("npm")
-            if npm is None:
-                pytest.fail(f"The accessibility tests need npm to install axe-core:\n{result.stderr[-2000:]}")
-        AXE_DIR.mkdir(parents=True, exist_ok=True)
-        result = _run(
-            [npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", f"axe-core@{AXE_VERSION}"]
-        )
-        if result.returncode != 0 or not AXE_FILE.exists():
-            message = f"npm could not install axe-core {AXE_VERSION}:\n{result.stderr[-2000:]}"
+            message = f"The browser tests need npm to install {', '.join(packages)}:\n{result.stderr[-2000:]}"
             pytest.fail(message, pytrace=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    specs = [f"{name}@{version}" for name, version in packages.items()]
+    options = ["--prefix", str(folder), "--ignore-scripts", "--no-audit", "--no-fund"]
+    result = _run([npm, "install", *options, *specs])
+    if result.returncode != 0 or not _installed(folder, packages):
+        pytest.fail(f"npm could not install {' '.join(specs)}:\n{result.stderr[-2000:]}", pytrace=False)
+
+
+def ensure_axe():
+    """axe-core from the npm registry, kept in .data/npm (git-ignored); the script's source text."""
+    _npm_install(AXE_DIR, {"axe-core": AXE_VERSION})
     return AXE_FILE.read_text()
+
+
+def ensure_checkers():
+    """pa11y and the Nu Html Checker, kept in .data/node (git-ignored), and Java to run the checker."""
+    ensure_chromium()
+    _npm_install(NODE_DIR, CHECKERS)
+    if shutil.which("java") is None:
+        result = _run(_as_root([*APT_INSTALL, "default-jre-headless"]))
+        if shutil.which("java") is None:
+            pytest.fail(f"The Nu Html Checker needs Java:\n{result.stderr[-2000:]}", pytrace=False)
+
+
+def pa11y_errors(url):
+    """The errors pa11y finds at `url` (WCAG 2 AA by HTML_CodeSniffer, and axe's serious and
+    critical ones), each as {"runner", "code", "message", "selector", "context"}."""
+    SAVED_PAGES.mkdir(parents=True, exist_ok=True)
+    config = SAVED_PAGES / "pa11y.json"
+    config.write_text(json.dumps(PA11Y_CONFIG))
+    result = subprocess.run(
+        ["node", str(PA11Y), "--config", str(config), "--reporter", "json", url],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"},
+    )
+    # pa11y exits 0 when it finds nothing and 2 when it finds issues; anything else is its own failure.
+    if result.returncode not in (0, 2):
+        pytest.fail(f"pa11y could not check {url}:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    issues = json.loads(result.stdout or "[]")
+    keys = ("runner", "code", "message", "selector", "context")
+    return [{key: issue.get(key) for key in keys} for issue in issues if issue["type"] == "error"]
+
+
+def vnu_errors(paths):
+    """The errors the Nu Html Checker finds in the HTML files at `paths`, each as
+    {"file", "line", "message", "extract"}. It checks files: it refuses to fetch from local hosts."""
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    try:
+        messages = json.loads(result.stderr)["messages"]
+    except (ValueError, KeyError):
+        pytest.fail(f"The Nu Html Checker gave no report:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return [
+        {
+            "file": message.get("url", "").rsplit("/", 1)[-1],
+            "line": message.get("lastLine"),
+            "message": message["message"],
+            "extract": message.get("extract"),
+        }
+        for message in messages
+        if message["type"] in ("error", "non-document-error")
+    ]
+
+
+def save_page(name, html):
+    """Keep a page's HTML as the server sent it in test-artifacts/html/, for the Nu Html Checker."""
+    SAVED_PAGES.mkdir(parents=True, exist_ok=True)
+    path = SAVED_PAGES / f"{name}.html"
+    path.write_text(html)
+    return path
 
 
 def axe_violations(page, axe_source, impacts=("serious", "critical")):

@@ -182,6 +182,14 @@ def only_site_home(title="Home", hostname="testserver", port=80):
     return home
 
 
+@pytest.fixture(scope="session")
+def html_checkers():
+    """pa11y and the Nu Html Checker, installed when missing (see tests/browser_support.py)."""
+    from .browser_support import ensure_checkers
+
+    ensure_checkers()
+
+
 def ensure_wagtail_roots():
     """The rows Wagtail's migrations create, which a transactional test's flush removes."""
     from django.conf import settings

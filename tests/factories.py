@@ -53,6 +53,21 @@ def make_post(
     return post
 
 
+def add_posts(blog_index, start, count):
+    """Posts number `start` to `start + count - 1` ("Post <n>" at post-<n>/), each with three
+    labels and one of four authors, dated in January 2020."""
+    for n in range(start, start + count):
+        make_post(
+            blog_index,
+            f"Post {n}",
+            slug=f"post-{n}",
+            date=f"2020-01-{n % 28 + 1:02d} 09:{n % 60:02d}",
+            intro="Notes from the harbour.",
+            tags=["news", f"topic-{n}", f"topic-{n + 1}"],
+            authors=[make_author(f"Author {n % 4}")],
+        )
+
+
 def make_comment(post, text="A comment.", name="Reader", email="reader@example.org", parent=None, **fields):
     """Store a comment the way django-comments-xtd does (thread order is computed on save)."""
     from django.contrib.contenttypes.models import ContentType

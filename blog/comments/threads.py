@@ -83,7 +83,7 @@ def render_thread(rows, replies_open, max_level):
                 COMMENT_HTML,
                 pk=row["pk"],
                 author=author,
-                iso_date=when.isoformat(),
+                iso_date=when.isoformat(timespec="seconds"),  # HTML allows at most 3 digits of a second
                 date=date_label(when),
                 body=mark_safe(linebreaks(row["comment"], autoescape=True)),  # noqa: S308 - escaped by linebreaks
                 actions=actions,

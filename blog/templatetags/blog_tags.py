@@ -7,11 +7,15 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.encoding import escape_uri_path
 from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
+from django.utils.translation import to_locale
 
 from blog.comments.threads import section_context
+from blog.models import share_defaults
 from blog.sidebar import build_sidebar
 from broadsheet import caching
 
@@ -72,6 +76,13 @@ def post_date(value):
 
 
 @register.filter
+def iso_time(value):
+    """`value` in ISO 8601 to the second, in the site's time zone: what HTML's datetime attribute
+    accepts (Django's "c" format adds microseconds, and HTML allows at most three digits)."""
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
+
+
+@register.filter
 def comment_count_label(count):
     """The footer readers know: "No comments", "1 comment", "12 comments"."""
     if count in (None, ""):
@@ -97,3 +108,28 @@ def json_ld(data):
     """`data` as a JSON-LD script element, escaped like Django's json_script so text cannot break out."""
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+@register.inclusion_tag("includes/share_card.html", takes_context=True)
+def share_card(context, title="", description="", post=None):
+    """The page's meta description, Open Graph and Twitter card; `post` makes it a post's article
+    card. Without `title` or `description` the page's own are used, else the site's."""
+    request = context["request"]
+    page = context.get("page")
+    defaults = share_defaults(request)
+    subject = post or page
+    if subject is not None:
+        title = title or subject.seo_title or subject.title
+        describe = getattr(subject, "get_meta_description", None)
+        description = description or (describe() if describe else subject.search_description)
+    image = (post.share_image(defaults["root_url"]) if post is not None else {}) or defaults["image"]
+    return {
+        "site_name": settings.WAGTAIL_SITE_NAME,
+        "locale": to_locale(settings.LANGUAGE_CODE),
+        "title": title or settings.WAGTAIL_SITE_NAME,
+        "description": description or defaults["description"],
+        "url": defaults["root_url"] + escape_uri_path(request.path),
+        "image": image,
+        "handle": defaults["handle"],
+        "post": post,
+    }

@@ -13,7 +13,7 @@ again. Other modules name what they cache and what it depends on; they never bui
 from . import generations
 from .local import remembered
 from .pages import depends_on, uses
-from .scopes import COMMENT_COUNTS, LISTINGS, SITE, post, post_link
+from .scopes import COMMENT_COUNTS, LISTINGS, SITE, image, post, post_link
 from .values import cached
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "cached",
     "depends_on",
     "forget",
+    "image",
     "post",
     "post_link",
     "remembered",

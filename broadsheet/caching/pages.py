@@ -36,7 +36,8 @@ from . import generations
 from .scopes import ANY, COMMENT_COUNTS, LISTINGS, SITE
 
 HEADER = "X-Page-Cache"
-SKIP_PREFIXES = ("/admin/", "/documents/", "/comments/", "/healthz", "/static/", "/media/")
+# The read API is left alone: its documents and images change without a scope to forget them.
+SKIP_PREFIXES = ("/admin/", "/documents/", "/comments/", "/api/", "/healthz", "/static/", "/media/")
 # Every query parameter a cacheable view reads: `page` (listings and search), the search's own
 # (search/query.py) and `p` (a sitemap page's number).
 PARAMETERS = {"page", "q", "tag", "from", "to", "p"}

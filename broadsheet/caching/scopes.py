@@ -23,5 +23,11 @@ def post(pk):
 
 
 def post_link(pk):
-    """What other posts' pages show of post `pk` (their previous/next link: its title and address)."""
+    """What other posts' pages show of post `pk` (their previous/next links, related reading and
+    "Cited by": its title, date and address)."""
     return f"post-link:{pk}"
+
+
+def image(pk):
+    """What is kept of image `pk` by address (its renditions on share cards): its file, crop or text."""
+    return f"image:{pk}"

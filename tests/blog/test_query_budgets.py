@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
-from ..factories import make_author, make_post
+from ..factories import add_posts, make_author, make_post, paragraph
 
 pytestmark = pytest.mark.django_db
 
@@ -26,19 +26,6 @@ READER_URLS = [
     "/robots.txt",
     "/search/?q=harbour",
 ]
-
-
-def add_posts(blog_index, start, count):
-    for n in range(start, start + count):
-        make_post(
-            blog_index,
-            f"Post {n}",
-            slug=f"post-{n}",
-            date=f"2020-01-{n % 28 + 1:02d} 09:{n % 60:02d}",
-            intro="Notes from the harbour.",
-            tags=["news", f"topic-{n}", f"topic-{n + 1}"],
-            authors=[make_author(f"Author {n % 4}")],
-        )
 
 
 def queries_per_page(client):
@@ -105,6 +92,31 @@ def test_post_page_budget_holds_with_many_tags_and_authors(client, blog_index, d
     assert html.count('property="article:tag"') == 30
     assert "Writer 5" in html
     assert 'href="/blog/earlier/"' in html and 'href="/blog/later/"' in html
+
+
+# A post page a first reader opens: the post, its previous and next posts, its related posts, the
+# posts that cite it, its comment thread and the comment rules (each kept afterwards).
+POST_PAGE_COLD = 6
+
+
+def test_related_and_citing_posts_cost_a_query_each_once_and_none_after(
+    client, blog_index, django_assert_max_num_queries
+):
+    cited = make_post(blog_index, "Cited", slug="cited", date="2020-01-01 09:00", tags=["harbour", "levy"])
+    link = paragraph(f'<p>See <a linktype="page" id="{cited.pk}">the vote</a>.</p>')
+    for n in range(12):
+        make_post(blog_index, f"Related {n}", date=f"{2008 + n}-06-01 09:00", tags=["harbour"])
+        make_post(blog_index, f"Citing {n}", date=f"{2021 + n}-06-01 09:00", tags=[f"topic-{n}"], body=[link])
+    for _ in range(2):
+        client.get("/blog/")  # the site's roots and the sidebar
+        with django_assert_max_num_queries(POST_PAGE_COLD):
+            html = client.get("/blog/cited/").content.decode()
+        assert html.count('<li><a href="/blog/related-') == 4
+        assert html.count('<li><a href="/blog/citing-') == 10
+        with django_assert_max_num_queries(TIGHT_BUDGETS["/blog/post-0/"]):
+            assert client.get("/blog/cited/").content.decode() == html
+        make_post(blog_index, "Citing again", date="2035-06-01 09:00", body=[link])
+        cited.save_revision().publish()  # forgets the post's page: its lists are worked out again
 
 
 def test_private_section_stays_private_with_cached_restrictions(client, home_page, blog_index):

@@ -1,10 +1,20 @@
-"""axe-core finds no serious or critical problem on the reader's pages; the keyboard reaches everything."""
+"""axe-core, HTML_CodeSniffer (through pa11y) and the Nu Html Checker find no problem on the reader's
+pages; the keyboard reaches everything."""
+
+import json
 
 import pytest
 from playwright.sync_api import expect
 
-from ..browser_support import assert_accessible, axe_violations, screenshot
-from ..factories import make_author, paragraph
+from ..browser_support import (
+    assert_accessible,
+    axe_violations,
+    pa11y_errors,
+    save_page,
+    screenshot,
+    vnu_errors,
+)
+from ..factories import make_author, make_comment, paragraph
 
 pytestmark = pytest.mark.browser
 
@@ -64,14 +74,15 @@ def reading(live_blog):
             intro="Notes from a log kept by hand for forty years.",
         ),
     ]
+    # The first post has a short thread, so its pages show comments, a reply and the form.
+    question = make_comment(posts[0], "Which stones were lifted last?", name="Jo Ferris")
+    make_comment(posts[0], "The ones by the steps, in 2019.", name="Mara Lindqvist", parent=question)
     return posts
 
 
-def test_reader_pages_have_no_serious_accessibility_problems(
-    page, live_server, live_blog, reading, axe_source
-):
-    base = live_server.url
-    pages = {
+def reader_pages(live_blog, reading):
+    """Every kind of page a reader sees, by name."""
+    return {
         "home": "/",
         "index": live_blog.url,
         "post": reading[0].url,
@@ -79,6 +90,13 @@ def test_reader_pages_have_no_serious_accessibility_problems(
         "archive": f"{live_blog.url}2024/02/",
         "search": "/search/?q=harbour",
     }
+
+
+def test_reader_pages_have_no_serious_accessibility_problems(
+    page, live_server, live_blog, reading, axe_source
+):
+    base = live_server.url
+    pages = reader_pages(live_blog, reading)
     for name, path in pages.items():
         response = page.goto(f"{base}{path}")
         assert response.status == 200, path
@@ -110,6 +128,38 @@ def test_axe_reports_a_page_that_breaks_the_rules(page, live_server, live_blog, 
     )
     ids = {violation["id"] for violation in axe_violations(page, axe_source)}
     assert {"label", "image-alt"} <= ids
+
+
+def test_reader_pages_pass_html_codesniffer_and_the_nu_html_checker(
+    page, live_server, live_blog, reading, html_checkers
+):
+    found, saved = {}, []
+    for name, path in reader_pages(live_blog, reading).items():
+        url = f"{live_server.url}{path}"
+        response = page.request.get(url)
+        assert response.status == 200, path
+        saved.append(save_page(name, response.text()))
+        if errors := pa11y_errors(url):
+            found[path] = errors
+    assert found == {}, json.dumps(found, indent=2)
+    errors = vnu_errors(saved)
+    assert errors == [], json.dumps(errors, indent=2)
+
+
+def test_pa11y_and_the_nu_html_checker_report_a_page_that_breaks_the_rules(
+    page, live_server, live_blog, reading, html_checkers
+):
+    # As for axe above: the checks are only worth something if they fail on real problems.
+    html = page.request.get(f"{live_server.url}{live_blog.url}").text()
+    broken = save_page(
+        "broken",
+        html.replace("</main>", '<img src="chart.png"><p id="main">An id used twice.</p></main>'),
+    )
+    codes = {error["code"] for error in pa11y_errors(broken.as_uri())}
+    assert "WCAG2AA.Principle1.Guideline1_1.1_1_1.H37" in codes  # an image without alt text
+    messages = " ".join(error["message"] for error in vnu_errors([broken]))
+    assert "Duplicate ID “main”" in messages
+    assert "An “img” element must have an “alt” attribute" in messages
 
 
 def test_keyboard_reaches_the_skip_link_the_search_box_and_the_posts(page, live_server, live_blog, reading):

@@ -171,3 +171,22 @@ def test_a_fresh_form_can_be_fetched_alone_for_cached_pages(client, post):
     fields.update(name="Cached Reader", email="c@example.org", comment="From a cached page")
     assert client.post(action, fields).status_code == 302
     assert client.get("/comments/form/999999/").status_code == 404
+
+
+def described_by_and_ids(html):
+    """The ids that aria-describedby attributes name, and the ids the page has."""
+    import re
+
+    named = {name for value in re.findall(r'aria-describedby="([^"]*)"', html) for name in value.split()}
+    return named, set(re.findall(r'\sid="([^"]*)"', html))
+
+
+def test_every_id_the_form_describes_its_fields_by_exists(client, post):
+    named, ids = described_by_and_ids(client.get(post.url).content.decode())
+    assert {"id_email_helptext", "id_comment_helptext"} <= named
+    assert named <= ids
+    # With errors, each field is described by its errors as well, and those exist too.
+    response = submit_comment(client, post.url, "", email="not an address")
+    named, ids = described_by_and_ids(response.content.decode())
+    assert {"id_email_error", "id_comment_error"} <= named
+    assert named <= ids

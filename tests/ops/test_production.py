@@ -132,6 +132,25 @@ def test_publishing_a_post_purges_it_and_the_listings_it_appears_on(
     }
 
 
+def test_deleting_a_post_purges_it_the_listings_it_was_on_and_its_neighbours(
+    blog_index, purge_server, django_capture_on_commit_callbacks
+):
+    older = make_post(blog_index, "Ferry timetable", date="2015-10-01 09:00")
+    post = make_post(blog_index, "Harbour levy passes", date="2015-11-02 09:00", tags=["harbour"])
+    purge_server.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post.delete()
+    assert set(purge_server) >= {
+        "http://testserver/blog/harbour-levy-passes/",
+        "http://testserver/blog/",
+        "http://testserver/blog/tag/harbour/",
+        "http://testserver/blog/2015/11/",
+        "http://testserver/blog/feed/",
+        "http://testserver/",
+        older.get_full_url(),  # its "next" link pointed at the deleted post
+    }
+
+
 def test_a_new_comment_purges_its_post_and_listings(
     blog_index, purge_server, django_capture_on_commit_callbacks
 ):

@@ -3,8 +3,8 @@ Redis (`make test-scale`).
 
 Starts Debian's PostgreSQL and Redis servers on loopback ports with their data in a temporary
 folder (installing the packages with apt when they are missing), migrates, loads the demo blog,
-and runs two app servers and two workers (which send the CDN purges) with production settings.
-A small HTTP server stands in for a CDN and records the purge requests. Everything started here
+and runs two app servers and two workers (which send the CDN purges) with production settings,
+behind Debian's Varnish with the site's own configuration (deploy/varnish/). Everything started here
 is stopped at the end, also on Ctrl-C. The last test runs two workers on the test database and
 checks that no task runs twice.
 """
@@ -22,7 +22,6 @@ import tempfile
 import threading
 import time
 from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import psycopg
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PG_PORT, REDIS_PORT, PORT_A, PORT_B, CDN_PORT = 8610, 8611, 8612, 8613, 8614
 DB_PASSWORD = "scale-test-" + secrets.token_hex(8)
 DATABASE_URL = f"postgres://broadsheet:{DB_PASSWORD}@127.0.0.1:{PG_PORT}/broadsheet"
+SITE_HOST = f"127.0.0.1:{PORT_A}"  # the demo site's address (load_demo --port), as the CDN serves it
 
 
 def wait_until(predicate, what, timeout=60):
@@ -51,10 +51,23 @@ def wait_until(predicate, what, timeout=60):
 
 
 def ensure_packages():
-    if glob.glob("/usr/lib/postgresql/*/bin/initdb") and shutil.which("redis-server"):
+    if (
+        glob.glob("/usr/lib/postgresql/*/bin/initdb")
+        and shutil.which("redis-server")
+        and shutil.which("varnishd")
+    ):
         return
     subprocess.run(
-        ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "postgresql", "redis-server"],
+        [
+            "apt-get",
+            "-o",
+            "DPkg::Lock::Timeout=600",
+            "install",
+            "-y",
+            "postgresql",
+            "redis-server",
+            "varnish",
+        ],
         check=True,
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
     )
@@ -106,28 +119,50 @@ class PostgresServer:
             self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
 
-class CdnRecorder:
-    """Stands in for a caching proxy: records each PURGE an app server sends."""
+class Varnish:
+    """Debian's Varnish in front of both app servers, with deploy/varnish/default.vcl."""
 
-    def __init__(self):
-        self.purged = []
-        purged = self.purged
+    def __init__(self, folder):
+        self.folder = folder / "varnish"
+        self.folder.mkdir()
+        backends = "".join(
+            f'backend app_{name} {{ .host = "127.0.0.1"; .port = "{port}"; .probe = healthz; }}\n'
+            for name, port in (("a", PORT_A), ("b", PORT_B))
+        )
+        backends += "sub vcl_init { app.add_backend(app_a); app.add_backend(app_b); }\n"
+        backends += 'acl purgers { "127.0.0.1"; }\n'
+        (self.folder / "backends.vcl").write_text(backends)
+        self.log = open(folder / "varnish.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            ["varnishd", "-F", "-j", "none", "-a", f"127.0.0.1:{CDN_PORT}", "-n", str(self.folder / "work")]
+            + ["-f", str(ROOT / "deploy" / "varnish" / "default.vcl"), "-s", "malloc,64m"]
+            + ["-p", f"vcl_path={self.folder}:{ROOT / 'deploy' / 'varnish'}"],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_PURGE(self):
-                purged.append(self.path)
-                self.send_response(200)
-                self.end_headers()
+    def start_log(self):
+        """Every request Varnish answers, one line each, in varnish-requests.log (for a failed run)."""
+        self.ncsa = subprocess.Popen(
+            ["varnishncsa", "-n", str(self.folder / "work"), "-F", "%m %{Host}i %U%q %{Varnish:handling}x"]
+            + ["-w", str(self.folder.parent / "varnish-requests.log")],
+            start_new_session=True,
+        )
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", CDN_PORT), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def get(self, path):
+        """A reader's request through Varnish, for the site's own address (as a CDN receives it)."""
+        headers = {"Host": SITE_HOST, "X-Forwarded-Proto": "https"}
+        return requests.get(
+            f"http://127.0.0.1:{CDN_PORT}{path}", headers=headers, allow_redirects=False, timeout=30
+        )
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        for process in (getattr(self, "ncsa", None), self.process):
+            if process and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+        self.log.close()
 
 
 class Browser:
@@ -216,7 +251,6 @@ class Cluster:
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )
-        self.cdn = CdnRecorder()
         ping = ["redis-cli", "-p", str(REDIS_PORT), "ping"]
         wait_until(lambda: subprocess.run(ping, capture_output=True).stdout.strip() == b"PONG", "Redis")
         self.manage("migrate", "--noinput")
@@ -225,6 +259,14 @@ class Cluster:
         for name, port in (("a", PORT_A), ("b", PORT_B)):
             self.start_server(name, port)
             self.start_worker(name)
+        # Loading the demo queued CDN purges; they are done before the CDN starts keeping pages.
+        waiting = (
+            "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status IN ('READY', 'RUNNING')"
+        )
+        wait_until(lambda: self.query(waiting)[0][0] == 0, "the tasks the demo queued", timeout=120)
+        self.cdn = Varnish(self.folder)
+        wait_until(lambda: self.cdn.get("/healthz").status_code == 200, "Varnish and its backends")
+        self.cdn.start_log()
 
     def start_worker(self, name):
         log = open(self.folder / f"worker-{name}.log", "w")  # noqa: SIM115 - closed with the process
@@ -336,7 +378,7 @@ def test_an_image_one_server_renders_is_served_by_the_other(cluster):
         "SELECT p.url_path FROM wagtailcore_page p JOIN blog_blogpostpage b ON b.page_ptr_id = p.id"
         ' WHERE p.live AND b.body::text LIKE \'%%"type": "image"%%\' LIMIT 1'
     )[0]
-    post_path = "/" + url_path.strip("/").split("/", 1)[1] + "/"  # without the site root's slug
+    post_path = public_path(url_path)
     page = Browser().get(A + post_path)
     image = re.search(r'<img[^>]+src="(/media/[^"]+)"', page.text).group(1)
     response = Browser().get(B + image)
@@ -386,13 +428,40 @@ def publish_post(browser, base, index_id, title, tag):
     assert response.status_code == 302, f"the admin refused the post: {errors}"
 
 
+def public_path(url_path):
+    """A page's address on the site from its tree path (without the site root's slug)."""
+    return "/" + url_path.strip("/").split("/", 1)[1] + "/"
+
+
+def oldest_post_path(cluster):
+    """A post whose page no new post or comment elsewhere changes (its neighbours stay the same)."""
+    sql = (
+        "SELECT p.url_path FROM wagtailcore_page p JOIN blog_blogpostpage b ON b.page_ptr_id = p.id"
+        " WHERE p.live ORDER BY b.date LIMIT 1"
+    )
+    return public_path(cluster.query(sql)[0][0])
+
+
+def cached_at_the_cdn(cluster, *paths):
+    for path in paths:
+        cluster.cdn.get(path)
+        response = cluster.cdn.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["X-Cache"] == "hit", f"Varnish did not keep {path}: {response.headers}"
+
+
 def test_post_published_through_one_server_is_served_by_the_other_with_both_caches_purged(cluster, editor):
     index_id, index_path = cluster.query("SELECT id, url_path FROM wagtailcore_page WHERE slug = 'blog'")[0]
     # Both servers render (and cache) the index and a label page before the post exists.
     for base in (A, B):
         assert "Lighthouse keepers vote" not in Browser().get(f"{base}/blog/").text
         assert Browser().get(f"{base}/blog/tag/lighthouses/").status_code == 404
-    cluster.cdn.purged.clear()
+    # Varnish keeps the index (and its second page), an old post and another label's page.
+    old_post = oldest_post_path(cluster)
+    other_label = "/blog/tag/{}/".format(
+        cluster.query("SELECT slug FROM taggit_tag ORDER BY slug LIMIT 1")[0][0]
+    )
+    cached_at_the_cdn(cluster, "/", "/blog/", "/blog/?page=2", old_post, other_label)
 
     publish_post(editor, B, index_id, "Lighthouse keepers vote", "lighthouses")
 
@@ -403,9 +472,15 @@ def test_post_published_through_one_server_is_served_by_the_other_with_both_cach
         assert "Lighthouse keepers vote" in Browser().get(f"{base}/blog/").text
         label_page = Browser().get(f"{base}/blog/tag/lighthouses/")
         assert label_page.status_code == 200 and "Lighthouse keepers vote" in label_page.text
-    # The workers send the purges, a moment after the publish.
-    expected = {"/blog/lighthouse-keepers-vote/", "/blog/", "/blog/tag/lighthouses/", "/"}
-    wait_until(lambda: expected <= set(cluster.cdn.purged), "the purges")
+    # A worker sends Varnish a PURGE for each page that shows the post, a moment after the publish:
+    # those are fetched again (the index's other pages too); the pages that do not show it are kept.
+    wait_until(lambda: "Lighthouse keepers vote" in cluster.cdn.get("/blog/").text, "the purge of the index")
+    for path in ("/", "/blog/?page=2"):
+        assert cluster.cdn.get(path).headers["X-Cache"] == "miss", path
+    assert "Lighthouse keepers vote" in cluster.cdn.get("/").text
+    assert "Lighthouse keepers vote" in cluster.cdn.get("/blog/tag/lighthouses/").text
+    for path in (old_post, other_label):
+        assert cluster.cdn.get(path).headers["X-Cache"] == "hit", path
 
 
 HIDDEN_INPUT = r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"'
@@ -455,6 +530,15 @@ def test_comment_posted_on_one_server_appears_on_the_other(cluster):
     response = post_comment(A, "/blog/lighthouse-keepers-vote/", "The north light needs a keeper too.")
     assert response.status_code == 200
     assert "The north light needs a keeper too." in Browser().get(f"{B}/blog/lighthouse-keepers-vote/").text
+
+
+def test_a_comment_purges_its_post_at_the_cdn_and_no_other_post(cluster):
+    post_path = "/blog/lighthouse-keepers-vote/"
+    old_post = oldest_post_path(cluster)
+    cached_at_the_cdn(cluster, post_path, old_post)
+    assert post_comment(B, post_path, "Seen through the cache at once.").status_code == 200
+    wait_until(lambda: "Seen through the cache at once." in cluster.cdn.get(post_path).text, "the purge")
+    assert cluster.cdn.get(old_post).headers["X-Cache"] == "hit"
 
 
 def test_stopping_one_server_loses_no_request_sent_to_the_other(cluster):

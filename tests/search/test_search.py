@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
+from blog.models import Author
 from search.query import MAX_QUERY_LENGTH
 
 from ..factories import make_author, make_post, paragraph
@@ -204,6 +205,37 @@ def test_snippet_escapes_post_text_before_marking(client, blog_index):
     html = search(client, q="lighthouse").content.decode()
     assert "<img src=x" not in html
     assert "<mark>lighthouse</mark> keeper typed &lt;img src=x onerror=alert(2)&gt; &amp; left." in html
+
+
+def snippets(response):
+    return re.findall(r'class="post-card__snippet">(.*?)</p>', response.content.decode(), re.S)
+
+
+def test_snippets_show_the_posts_text_and_never_its_labels_or_authors(client, blog_index):
+    make_post(
+        blog_index,
+        title="Who counts the ballots",
+        tags=["Elections", "Media"],
+        authors=[make_author("Odile Brandvold"), make_author("Kasimir Tolle")],
+        intro="Notes on the count.",
+        body=[paragraph("<p>The returning officer would not say. Ask the province.</p>")],
+    )
+    text = "Notes on the count. The returning officer would not say. Ask the province."
+    expected = text.replace("province", "<mark>province</mark>")
+    assert snippets(search(client, q="province")) == [expected]
+    # Labels and authors still find the post; its snippet is still its own text.
+    for name in ("Brandvold", "Elections"):
+        response = search(client, q=name)
+        assert titles(response) == ["Who counts the ballots"]
+        assert snippets(response) == [text]
+    # The same after a rename (which re-indexes the post) and after a rebuild of the whole index.
+    author = Author.objects.get(name="Kasimir Tolle")
+    author.name = "Kasimir Tollefsen"
+    author.save()
+    assert titles(search(client, q="Tollefsen")) == ["Who counts the ballots"]
+    call_command("update_index", stdout=StringIO())
+    assert snippets(search(client, q="province")) == [expected]
+    assert titles(search(client, q="Media")) == ["Who counts the ballots"]
 
 
 def test_drafts_unpublished_scheduled_and_private_posts_are_never_found(client, blog_index):
