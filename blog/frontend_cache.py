@@ -1,7 +1,8 @@
 """The public URLs a CDN or caching proxy (wagtail.contrib.frontend_cache) holds for a post.
 
 Wagtail itself purges a page's own URL when it is published or unpublished. A post also
-appears on its blog's index, feeds, archives and label pages and on the home page, and its
+appears on its blog's index, feeds, archives, label and author pages (and their feeds) and on
+the home page, and its
 comments change the post page and the comment counts on those listings (blog/changes.py says
 which change purges what).
 """
@@ -18,8 +19,11 @@ def post_urls(post):
     if index_url is None:
         return batch.urls
     batch.add_page(index)
-    routes = [("rss_view", ()), ("atom_view", ())]
-    routes += [("tag_view", (tag.slug,)) for tag in post.tags.all()]
+    routes = [("rss_view", ()), ("atom_view", ()), ("json_view", ())]
+    for tag in post.tags.all():
+        routes += [(name, (tag.slug,)) for name in ("tag_view", "tag_rss_view", "tag_atom_view")]
+    for author in post.authors:
+        routes += [(name, (author.slug,)) for name in ("author_view", "author_rss_view", "author_atom_view")]
     if post.date:
         year, month = f"{post.date:%Y}", f"{post.date:%m}"
         routes += [("year_view", (year,)), ("month_view", (year, month))]

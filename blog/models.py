@@ -21,18 +21,20 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
+from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
-from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.fields import ParentalKey
 from rest_framework.fields import ListField
 from taggit.models import Tag, TaggedItemBase
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, MultipleChooserPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
 from wagtail.images.models import SourceImageIOError
-from wagtail.models import Page, PageManager, ReferenceIndex, Site
+from wagtail.models import Orderable, Page, PageManager, ReferenceIndex, Site
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
@@ -44,7 +46,7 @@ from .comments.status import public_comments
 from .privacy import CachedRestrictionsMixin, PublicPageQuerySet
 
 # Path segments the index serves itself; a post with one of these slugs could never be reached.
-RESERVED_SLUGS = {"tag", "feed"}
+RESERVED_SLUGS = {"tag", "feed", "author"}
 # How many posts a post's "Related reading" and "Cited by" lists show at most.
 RELATED_POSTS = 4
 CITED_BY_POSTS = 10
@@ -57,12 +59,18 @@ class Author(index.Indexed, models.Model):
     """A person who writes posts."""
 
     name = models.CharField(max_length=255, unique=True)
+    slug = models.SlugField(
+        max_length=255,
+        unique=True,
+        blank=True,
+        help_text="The end of the author page's address (/blog/author/<slug>/); made from the name if empty.",
+    )
     bio = models.TextField("short bio", blank=True)
     photo = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    panels = [FieldPanel("name"), FieldPanel("bio"), FieldPanel("photo")]
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("bio"), FieldPanel("photo")]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
     class Meta:
@@ -71,11 +79,42 @@ class Author(index.Indexed, models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self.free_slug()
+        super().save(*args, **kwargs)
+
+    def free_slug(self):
+        """A slug made from the name that no other author has ("ada-writer", else "ada-writer-2", ...)."""
+        base = slugify(self.name)[:240].strip("-") or "author"
+        taken = set(
+            Author.objects.exclude(pk=self.pk).filter(slug__startswith=base).values_list("slug", flat=True)
+        )
+        slug, number = base, 2
+        while slug in taken:
+            slug, number = f"{base}-{number}", number + 1
+        return slug
+
 
 class BlogPostTag(TaggedItemBase):
     """Links a post to one of its tags (labels)."""
 
     content_object = ParentalKey("blog.BlogPostPage", related_name="tagged_items", on_delete=models.CASCADE)
+
+
+class BlogPostAuthor(Orderable):
+    """Links a post to one of its authors, in the order its byline names them."""
+
+    post = ParentalKey("blog.BlogPostPage", related_name="post_authors", on_delete=models.CASCADE)
+    author = models.ForeignKey(Author, related_name="post_links", on_delete=models.CASCADE)
+
+    panels = [FieldPanel("author")]
+
+    class Meta(Orderable.Meta):
+        constraints = [models.UniqueConstraint(fields=["post", "author"], name="blog_post_author_once")]
+
+    def __str__(self):
+        return f"{self.author} on post {self.post_id}"
 
 
 class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
@@ -133,6 +172,10 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         """Live, public posts of this blog, newest first, ready to render as cards."""
         return BlogPostPage.objects.readable().child_of(self).as_cards().order_by("-date", "-pk")
 
+    def get_feed_posts(self):
+        """Live, public posts of this blog, newest first, with their bodies and bylines (for feeds)."""
+        return BlogPostPage.objects.readable().child_of(self).with_byline().order_by("-date", "-pk")
+
     def render_listing(self, request, posts, listing, template=None, **context):
         """A page of `posts`; `listing` names which of this blog's listings they are (its order is kept)."""
         page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE, listing=(self.pk, *listing))
@@ -142,16 +185,40 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
             context_overrides={"posts": page, **context},
         )
 
+    @staticmethod
+    def tag_or_404(slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    @staticmethod
+    def author_or_404(slug):
+        return get_object_or_404(Author.objects.select_related("photo"), slug=slug)
+
     @path("")
     def index_view(self, request):
         return self.render_listing(request, self.get_posts(), listing=("index",))
 
     @path("tag/<str:tag>/")
     def tag_view(self, request, tag):
-        tag = get_object_or_404(Tag, slug=tag)
+        tag = self.tag_or_404(tag)
         posts = self.get_posts().filter(tags=tag)
         return self.render_listing(
-            request, posts, ("tag", tag.pk), template="blog/blog_tag_page.html", tag=tag, noun=tag.name
+            request, posts, ("tag", tag.pk), template="blog/blog_tag_page.html", tag=tag, feed_subject=tag
+        )
+
+    @path("author/<str:slug>/")
+    def author_view(self, request, slug):
+        author = self.author_or_404(slug)
+        # The page shows the author's name, photo and bio as well as the cards of their posts.
+        caching.depends_on(request, caching.LISTINGS, caching.COMMENT_COUNTS, caching.author(author.pk))
+        posts = self.get_posts().filter(post_authors__author=author)
+        return self.render_listing(
+            request,
+            posts,
+            ("author", author.pk),
+            template="blog/blog_author_page.html",
+            author=author,
+            feed_subject=author,
+            canonical_url=self.author_url(author.slug, request),
         )
 
     @re_path(r"^(?P<year>\d{4})/$")
@@ -178,23 +245,48 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
             month_name=calendar.month_name[month],
         )
 
-    @path("feed/")
-    def rss_view(self, request):
-        from .feeds import RssFeed
+    def serve_feed(self, request, kind, subject=None):
+        """The `kind` feed ("rss", "atom" or "json") of this blog, or of one label or author."""
+        from . import feeds
 
         caching.depends_on(request, caching.LISTINGS)  # feeds show no comment counts
-        return RssFeed(self)(request)
+        return feeds.serve(request, kind, feeds.listing(self, subject))
+
+    @path("feed/")
+    def rss_view(self, request):
+        return self.serve_feed(request, "rss")
 
     @path("feed/atom/")
     def atom_view(self, request):
-        from .feeds import AtomFeed
+        return self.serve_feed(request, "atom")
 
-        caching.depends_on(request, caching.LISTINGS)
-        return AtomFeed(self)(request)
+    @path("feed/json/")
+    def json_view(self, request):
+        return self.serve_feed(request, "json")
+
+    @path("tag/<str:tag>/feed/")
+    def tag_rss_view(self, request, tag):
+        return self.serve_feed(request, "rss", self.tag_or_404(tag))
+
+    @path("tag/<str:tag>/feed/atom/")
+    def tag_atom_view(self, request, tag):
+        return self.serve_feed(request, "atom", self.tag_or_404(tag))
+
+    @path("author/<str:slug>/feed/")
+    def author_rss_view(self, request, slug):
+        return self.serve_feed(request, "rss", self.author_or_404(slug))
+
+    @path("author/<str:slug>/feed/atom/")
+    def author_atom_view(self, request, slug):
+        return self.serve_feed(request, "atom", self.author_or_404(slug))
+
+    def author_url(self, slug, request=None):
+        """The full address of this blog's page for the author `slug`."""
+        return self.get_full_url(request) + self.reverse_subpage("author_view", args=[slug])
 
     @path("feed/comments/")
     def comments_feed_view(self, request):
-        from .feeds import CommentsFeed
+        from .comment_feed import CommentsFeed
 
         # New, moderated and removed comments forget comment-counts; retitled posts, listings.
         caching.depends_on(request, caching.LISTINGS, caching.COMMENT_COUNTS)
@@ -231,10 +323,14 @@ def byline_annotations():
         .values("items")
     )
     authors = (
-        BlogPostPage.authors.through.objects.filter(blogpostpage_id=OuterRef("pk"))
+        BlogPostAuthor.objects.filter(post_id=OuterRef("pk"))
         .order_by()
-        .values("blogpostpage_id")
-        .annotate(items=JSONBAgg(JSONObject(name="author__name"), order_by="author__name"))
+        .values("post_id")
+        .annotate(
+            items=JSONBAgg(
+                JSONObject(name="author__name", slug="author__slug"), order_by=("sort_order", "pk")
+            )
+        )
         .values("items")
     )
     empty = Value([], output_field=models.JSONField())
@@ -283,7 +379,8 @@ class BlogPostQuerySet(PublicPageQuerySet):
 def validate_post_slug(slug):
     if slug in RESERVED_SLUGS or slug.isdigit():
         raise ValidationError(
-            f"“{slug}” is used by the blog's own pages (tags, feeds or archives); choose another slug."
+            f"“{slug}” is used by the blog's own pages (labels, authors, feeds or archives); "
+            "choose another slug."
         )
 
 
@@ -299,6 +396,20 @@ def validate_one_line_title(title):
             )
 
 
+class BlogPostForm(WagtailAdminPageForm):
+    """The post editor's form: a post goes out under at least one author's name."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        links = self.formsets.get("post_authors")
+        if links is not None and links.is_valid():
+            deleted = links.deleted_forms
+            chosen = [f for f in links.forms if f not in deleted and f.cleaned_data.get("author")]
+            if not chosen:
+                self.add_error(None, "Choose at least one author for the post (Add author, under Authors).")
+        return cleaned_data
+
+
 class BlogPostPage(CachedRestrictionsMixin, Page):
     """One post; always the child of a BlogIndexPage."""
 
@@ -306,7 +417,6 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     intro = models.TextField(
         blank=True, help_text="A short summary, shown on listings and as the page description."
     )
-    authors = ParentalManyToManyField("blog.Author", related_name="posts")
     tags = ClusterTaggableManager(through=BlogPostTag, blank=True)
     feed_image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -322,7 +432,10 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     blogger_updated = models.DateTimeField(null=True, blank=True, editable=False)
 
     content_panels = Page.content_panels + [
-        MultiFieldPanel([FieldPanel("date"), FieldPanel("authors"), FieldPanel("tags")], heading="About"),
+        MultiFieldPanel([FieldPanel("date"), FieldPanel("tags")], heading="About"),
+        # No min_num: it would start the list with an empty author that the chooser leaves
+        # empty; BlogPostForm asks for at least one instead.
+        MultipleChooserPanel("post_authors", chooser_field_name="author", heading="Authors", label="Author"),
         FieldPanel("intro"),
         FieldPanel("body"),
         FieldPanel("feed_image"),
@@ -334,7 +447,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         index.SearchField("intro", boost=1.5),
         index.SearchField("search_body"),
         index.RelatedFields("tags", [index.SearchField("name", boost=1.5)]),
-        index.RelatedFields("authors", [index.SearchField("name")]),
+        index.RelatedFields("post_authors", [index.RelatedFields("author", [index.SearchField("name")])]),
         index.FilterField("date"),
     ]
     # What the read API (/api/v2/pages/) shows of a post; labels and authors as the byline has them.
@@ -350,6 +463,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     subpage_types = []
 
     objects = PageManager.from_queryset(BlogPostQuerySet)()
+    base_form_class = BlogPostForm
 
     class Meta:
         indexes = [models.Index(fields=["-date"], name="blog_post_date_desc")]
@@ -406,8 +520,17 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
     @cached_property
     def author_list(self):
-        """The post's authors as {"name"} dicts, by name."""
-        return [{"name": author.name} for author in self.authors.all()]
+        """The post's authors as {"name", "slug"} dicts, in the byline's order."""
+        return [{"name": author.name, "slug": author.slug} for author in self.authors]
+
+    @property
+    def authors(self):
+        """The post's authors in the byline's order (from the links held in memory, if any)."""
+        return [link.author for link in self.post_authors.all()]
+
+    def set_authors(self, authors):
+        """Make `authors` the post's authors, in this order (saved with the page, as its other relations)."""
+        self.post_authors = [BlogPostAuthor(author=author, sort_order=n) for n, author in enumerate(authors)]
 
     @property
     def api_authors(self):
@@ -562,6 +685,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         image = self.share_image(defaults["root_url"]) or defaults["image"]
         logo = defaults["logo"]
         url = self.get_full_url(request)
+        blog = self.get_parent().specific
         data = {
             "@context": "https://schema.org",
             "@type": "BlogPosting",
@@ -569,7 +693,10 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
             "url": url,
             "mainEntityOfPage": url,
             "datePublished": self.date.isoformat(),
-            "author": [{"@type": "Person", "name": author["name"]} for author in self.author_list],
+            "author": [
+                {"@type": "Person", "name": author["name"], "url": blog.author_url(author["slug"], request)}
+                for author in self.author_list
+            ],
             "image": [image_object(image)],
             "publisher": {
                 "@type": "Organization",

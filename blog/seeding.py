@@ -131,8 +131,10 @@ class Seeder:
         return self.counts
 
     def make_authors(self):
-        existing = {a.name: a for a in Author.objects.filter(name__in=AUTHOR_NAMES)}
-        Author.objects.bulk_create([Author(name=n) for n in AUTHOR_NAMES if n not in existing])
+        existing = set(Author.objects.filter(name__in=AUTHOR_NAMES).values_list("name", flat=True))
+        for name in AUTHOR_NAMES:
+            if name not in existing:
+                Author.objects.create(name=name)  # one at a time: save() finds each a free slug
         return list(Author.objects.filter(name__in=AUTHOR_NAMES).order_by("name"))
 
     def make_tags(self):
@@ -177,7 +179,7 @@ class Seeder:
                 )
             )
         for post in posts:
-            post.authors = rng.sample(authors, rng.choice([1, 1, 1, 2]))
+            post.set_authors(rng.sample(authors, rng.choice([1, 1, 1, 2])))
             post.tags.set(rng.sample(tags, rng.randint(0, 4)))
         self.counts["tags"] = sum(len(post.tags.all()) for post in posts)
         return bulk.add_pages(index, posts)

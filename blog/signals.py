@@ -3,12 +3,12 @@
 Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment
 counts on listings; publishing, unpublishing, moving or deleting a post forgets the listings,
 its page and the post pages whose previous/next links change (blog/changes.py); renaming an
-author or a label forgets the listings and the pages of the posts that show it; an embed the
-worker has looked up forgets the pages of the posts that show it; once Wagtail's reference index
-has recorded a post's links, the pages it links to and those listing it (their "Cited by") are
-forgotten; editing an image forgets the share cards kept of it; anything else a reader sees on
-every page (sites, private sections, moves, the home page and blog indexes, comment rules, share
-card settings) forgets everything.
+author or a label forgets the listings and the pages of the posts that show it, and any change
+to an author their own page; an embed the worker has looked up forgets the pages of the posts
+that show it; once Wagtail's reference index has recorded a post's links, the pages it links to
+and those listing it (their "Cited by") are forgotten; editing an image forgets the share cards
+kept of it; anything else a reader sees on every page (sites, private sections, moves, the home
+page and blog indexes, comment rules, share card settings) forgets everything.
 """
 
 import json
@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django_tasks import TaskResultStatus
 from django_tasks.signals import task_finished
@@ -119,20 +119,37 @@ def embed_stored(sender, instance, **kwargs):
 @receiver(pre_save, sender=Author)
 @receiver(pre_save, sender=Tag)
 def remember_old_name(sender, instance, **kwargs):
-    """Keep the name being replaced as `_name_before_save` (search/signals.py reindexes by it too)."""
-    instance._name_before_save = (
-        sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first() if instance.pk else None
-    )
+    """Keep the name and slug being replaced as `_name_before_save` and `_slug_before_save`
+    (search/signals.py reindexes by the name too)."""
+    row = sender.objects.filter(pk=instance.pk).values_list("name", "slug").first() if instance.pk else None
+    instance._name_before_save, instance._slug_before_save = row or (None, None)
 
 
 @receiver(post_save, sender=Author)
 @receiver(post_save, sender=Tag)
 def name_changed(sender, instance, created, **kwargs):
-    """Bylines, label lists and search facets show the name."""
-    before = getattr(instance, "_name_before_save", None)
-    if created or before is None or before == instance.name:
+    """Bylines, label lists, feeds and search facets show the name and link to the slug; an
+    author's own page shows their photo and bio as well."""
+    if created:
         return
-    relation = "authors" if sender is Author else "tags"
+    if sender is Author:
+        caching.forget(caching.author(instance.pk))
+    before = getattr(instance, "_name_before_save", None), getattr(instance, "_slug_before_save", None)
+    if before[0] is None or before == (instance.name, instance.slug):
+        return
+    forget_posts_showing(sender, instance)
+
+
+@receiver(pre_delete, sender=Author)
+def author_deleted(sender, instance, **kwargs):
+    # Read before the delete takes the author's links to their posts with it.
+    caching.forget(caching.author(instance.pk))
+    forget_posts_showing(sender, instance)
+
+
+def forget_posts_showing(sender, instance):
+    """Forget the listings and the pages of the posts whose byline or labels show `instance`."""
+    relation = "post_authors__author" if sender is Author else "tags"
     posts = BlogPostPage.objects.filter(**{relation: instance}).values_list("pk", flat=True)
     caching.forget(caching.LISTINGS, *(caching.post(pk) for pk in posts))
 

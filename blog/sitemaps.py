@@ -1,4 +1,5 @@
-"""The sitemap: an index of numbered sitemap pages that list every live, public page of a site.
+"""The sitemap: an index of numbered sitemap pages that list every live, public page of a site,
+and the author pages of its blog.
 
 Wagtail's own sitemap loads each page as its specific model and asks it for its URL, and Django's
 puts every URL of a section in one document. Here a sitemap page reads only each page's tree path
@@ -11,7 +12,7 @@ from urllib.parse import quote
 
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
 from django.db import connection
-from django.db.models import F, Window
+from django.db.models import Count, F, Max, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -25,13 +26,15 @@ from wagtail.models import Page, Site
 
 from broadsheet import caching
 
+from .models import Author, BlogIndexPage, BlogPostPage
 from .privacy import public_q
 
 SECTION = "pages"
+AUTHORS_SECTION = "authors"
 
 
-class PageSitemap(Sitemap):
-    """Every live page of the requested site outside the private sections, oldest in the tree first."""
+class SiteSitemap(Sitemap):
+    """A sitemap of the site the request is for."""
 
     # Google accepts 50,000 URLs a document; a thousand (about 130 KB) is quick to build, send and
     # re-read, and ten thousand posts make eleven of them.
@@ -42,6 +45,57 @@ class PageSitemap(Sitemap):
         if site is None:
             raise Http404("No site is configured.")
         return site
+
+
+class AuthorSitemap(SiteSitemap):
+    """The author pages of the site's blog, for each author of a post readers can see there, by name."""
+
+    def items(self):
+        blog = BlogIndexPage.for_site(self.get_wagtail_site())
+        if blog is None:
+            authors = Author.objects.none()
+        else:
+            posts = BlogPostPage.objects.readable().child_of(blog).values("pk")
+            authors = Author.objects.filter(post_links__post__in=posts)
+        # The filter comes first, so the latest publication is that of those posts only.
+        return (
+            authors.annotate(modified=Max("post_links__post__last_published_at"))
+            .order_by("name", "pk")
+            .values_list("slug", "modified")
+        )
+
+    def _urls(self, page, protocol, domain):
+        blog = BlogIndexPage.for_site(self.get_wagtail_site())
+        urls = []
+        for slug, modified in self.paginator.page(page).object_list:
+            urls.append(
+                {
+                    "location": blog.author_url(slug, self.request),
+                    "lastmod": modified,
+                    "w3c_lastmod": modified.isoformat(timespec="seconds") if modified else None,
+                }
+            )
+        dates = [url["lastmod"] for url in urls]
+        if dates and None not in dates:
+            self.latest_lastmod = max(dates)
+        return urls
+
+    def pages(self):
+        """(page number, latest publication on it) for each sitemap page, kept until listings change."""
+
+        def count_pages():
+            summary = self.items().order_by().aggregate(count=Count("slug"), latest=Max("modified"))
+            number = -(-summary["count"] // self.limit)
+            return [(n, summary["latest"]) for n in range(1, number + 1)]
+
+        site = self.get_wagtail_site()
+        return caching.cached(
+            "sitemap-author-pages", count_pages, scopes=[caching.LISTINGS], vary=(site.pk, self.limit)
+        )
+
+
+class PageSitemap(SiteSitemap):
+    """Every live page of the requested site outside the private sections, oldest in the tree first."""
 
     def items(self):
         site = self.get_wagtail_site()
@@ -108,7 +162,7 @@ def page_path(relative_url_path):
     return path if WAGTAIL_APPEND_SLASH else path.rstrip("/")
 
 
-SITEMAPS = {SECTION: PageSitemap}
+SITEMAPS = {SECTION: PageSitemap, AUTHORS_SECTION: AuthorSitemap}
 
 
 @conditional_page
@@ -117,13 +171,13 @@ def index(request):
     """`/sitemap.xml`: one entry per sitemap page, each with the latest publication it lists."""
     sitemap = PageSitemap(request)
     site = sitemap.get_wagtail_site()
-    location = site.root_url + reverse("sitemap-section", kwargs={"section": SECTION})
-    pages = sitemap.pages() or [(1, None)]
-    entries = [
-        SitemapIndexItem(location if number == 1 else f"{location}?p={number}", modified)
-        for number, modified in pages
-    ]
-    dates = [modified for _, modified in pages]
+    sections = [(SECTION, sitemap.pages() or [(1, None)]), (AUTHORS_SECTION, AuthorSitemap(request).pages())]
+    entries, dates = [], []
+    for name, numbered in sections:
+        location = site.root_url + reverse("sitemap-section", kwargs={"section": name})
+        for number, modified in numbered:
+            entries.append(SitemapIndexItem(location if number == 1 else f"{location}?p={number}", modified))
+            dates.append(modified)
     headers = {"Last-Modified": http_date(max(dates).timestamp())} if None not in dates else None
     return TemplateResponse(
         request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml", headers=headers
@@ -132,7 +186,7 @@ def index(request):
 
 @conditional_page
 def section(request, section):
-    """`/sitemap-pages.xml?p=N`: up to `PageSitemap.limit` URLs, with a Last-Modified header."""
+    """`/sitemap-pages.xml?p=N` (or `/sitemap-authors.xml`): up to `limit` URLs, with Last-Modified."""
     caching.uses(request, "p")
     caching.depends_on(request, caching.LISTINGS)
     return wagtail_sitemap_views.sitemap(

@@ -27,8 +27,10 @@ def reindex_posts_after_rename(sender, instance, created, **kwargs):
     before = getattr(instance, "_name_before_save", None)
     if created or before is None or before == instance.name:
         return
-    relation = "authors" if sender is Author else "tags"
-    posts = list(BlogPostPage.objects.filter(**{relation: instance}).prefetch_related("tags", "authors"))
+    relation = "post_authors__author" if sender is Author else "tags"
+    posts = list(
+        BlogPostPage.objects.filter(**{relation: instance}).prefetch_related("tags", "post_authors__author")
+    )
     if posts:
         for backend in get_search_backends():
             backend.add_bulk(BlogPostPage, posts)

@@ -44,7 +44,7 @@ def make_post(
         live=publish,
         **fields,
     )
-    post.authors = authors if authors is not None else [make_author()]
+    post.set_authors(authors if authors is not None else [make_author()])
     index.add_child(instance=post)
     post.tags.add(*tags)
     revision = post.save_revision()
@@ -55,7 +55,7 @@ def make_post(
 
 def add_posts(blog_index, start, count):
     """Posts number `start` to `start + count - 1` ("Post <n>" at post-<n>/), each with three
-    labels and one of four authors, dated in January 2020."""
+    labels and two authors ("Author 0" and one of three others), dated in January 2020."""
     for n in range(start, start + count):
         make_post(
             blog_index,
@@ -64,7 +64,7 @@ def add_posts(blog_index, start, count):
             date=f"2020-01-{n % 28 + 1:02d} 09:{n % 60:02d}",
             intro="Notes from the harbour.",
             tags=["news", f"topic-{n}", f"topic-{n + 1}"],
-            authors=[make_author(f"Author {n % 4}")],
+            authors=[make_author("Author 0"), make_author(f"Author {n % 3 + 1}")],
         )
 
 

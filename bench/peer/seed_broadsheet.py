@@ -76,7 +76,7 @@ def add_posts(count):
             comments_open=True,
             body=body(post),
         )
-        page.authors = [authors[post.author]]
+        page.set_authors([authors[post.author]])
         page.tags.set([tags[label] for label in post.labels])
         posts.append(page)
         threads.append(post.comments)

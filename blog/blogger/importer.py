@@ -369,9 +369,9 @@ class BloggerImporter:
             page.feed_image_id = conversion.first_image
             self.report.feed_images += 1
         page.blogger_updated = entry.updated
-        page.authors = [self.author(name, entry) for name, _uri in entry.authors[:5]] or [
-            self.author("", entry)
-        ]
+        # An author named twice in the entry is its author once.
+        authors = dict.fromkeys(self.author(name, entry) for name, _uri in entry.authors[:5])
+        page.set_authors(list(authors) or [self.author("", entry)])
         page.tags.set(self.tags_for(self.unique_labels(entry.labels)))
         if creating:
             page.live = entry.status == "live"
@@ -489,7 +489,11 @@ class BloggerImporter:
             caching.forget(caching.SITE)
         changed = set(self.created_ids) | self.commented_page_ids
         if settings.WAGTAILFRONTENDCACHE and changed:
-            posts = BlogPostPage.objects.live().filter(pk__in=changed).prefetch_related("tags")
+            posts = (
+                BlogPostPage.objects.live()
+                .filter(pk__in=changed)
+                .prefetch_related("tags", "post_authors__author")
+            )
             urls = [url for post in posts for url in post_urls(post)]
             transaction.on_commit(lambda: PurgeBatch(urls).purge())
 
@@ -673,14 +677,18 @@ class BloggerImporter:
         self.new_redirects = []
 
     def label_redirects(self):
-        """A label's page and its feed, from every spelling (Blogger's label addresses are spelled
-        as the label was). The blog has no feed per label: a label's feed leads to its page."""
+        """A label's page and its feeds, from every spelling (Blogger's label addresses are spelled
+        as the label was)."""
         for key, tag in self.tags.items():
-            route = "/" + self.index.reverse_subpage("tag_view", args=[tag.slug])
+            page, atom, rss = (
+                "/" + self.index.reverse_subpage(name, args=[tag.slug])
+                for name in ("tag_view", "tag_atom_view", "tag_rss_view")
+            )
             for spelling in sorted(self.label_spellings.get(key, {tag.name})):
-                self.redirect(f"/search/label/{spelling}", self.index, route=route)
+                self.redirect(f"/search/label/{spelling}", self.index, route=page)
                 for feed in ("default", "summary"):
-                    self.redirect(f"/feeds/posts/{feed}/-/{spelling}", self.index, route=route)
+                    self.redirect(f"/feeds/posts/{feed}/-/{spelling}", self.index, route=atom)
+                    self.redirect(f"/feeds/posts/{feed}/-/{spelling}?alt=rss", self.index, route=rss)
 
     def archive_redirects(self):
         """Month and year archives, in the address forms Blogger has used, and the blog's feeds."""

@@ -1,6 +1,6 @@
 import json
 from datetime import date
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 from django import template
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.utils.translation import to_locale
 
+from blog import feeds
 from blog.comments.threads import section_context
 from blog.models import share_defaults
 from blog.sidebar import build_sidebar
@@ -43,23 +44,40 @@ def blog_sidebar(context, blog_index):
     )
 
 
-@register.simple_tag(takes_context=True)
-def tag_url(context, blog_index, slug):
-    """The address of `blog_index`'s page for the label `slug`.
+def route_url(context, blog_index, route, slug):
+    """The address of `blog_index`'s `route` page (a label's or an author's) for `slug`.
 
-    The same as `{% routablepageurl blog_index "tag_view" slug %}`, which costs a page URL and a
-    reverse() per label: a listing shows dozens of labels, so the blog's tag address is worked
-    out once per request and each label's slug appended to it.
+    The same as `{% routablepageurl blog_index route slug %}`, which costs a page URL and a
+    reverse() per call: a listing shows dozens of labels and bylines, so each route's address
+    is worked out once per request and each slug appended to it.
     """
     request = context.get("request")
-    prefixes = getattr(request, "_tag_url_prefixes", {}) if request is not None else {}
-    prefix = prefixes.get(blog_index.pk)
+    prefixes = getattr(request, "_route_url_prefixes", {}) if request is not None else {}
+    prefix = prefixes.get((blog_index.pk, route))
     if prefix is None:
-        # reverse_subpage("tag_view", ["-"]) is "tag/-/": the part before the slug is the same for every tag.
-        prefix = blog_index.get_url(request) + blog_index.reverse_subpage("tag_view", args=["-"])[:-2]
+        # reverse_subpage(route, ["-"]) is e.g. "tag/-/": the part before the slug is the same for every slug.
+        prefix = blog_index.get_url(request) + blog_index.reverse_subpage(route, args=["-"])[:-2]
         if request is not None:
-            request._tag_url_prefixes = {**prefixes, blog_index.pk: prefix}
+            request._route_url_prefixes = {**prefixes, (blog_index.pk, route): prefix}
     return f"{prefix}{quote(slug, safe=RFC3986_SUBDELIMS + '~:@')}/"
+
+
+@register.simple_tag(takes_context=True)
+def tag_url(context, blog_index, slug):
+    """The address of `blog_index`'s page for the label `slug`."""
+    return route_url(context, blog_index, "tag_view", slug)
+
+
+@register.simple_tag(takes_context=True)
+def author_url(context, blog_index, slug):
+    """The address of `blog_index`'s page for the author `slug`."""
+    return route_url(context, blog_index, "author_view", slug)
+
+
+@register.simple_tag(takes_context=True)
+def feed_links(context, blog_index, subject=None):
+    """The feeds a page announces (see blog.feeds.alternates): its label's or author's, then its blog's."""
+    return feeds.alternates(context.get("request"), blog_index, subject or None)
 
 
 @register.inclusion_tag("includes/comments.html", takes_context=True)
@@ -132,4 +150,13 @@ def share_card(context, title="", description="", post=None):
         "image": image,
         "handle": defaults["handle"],
         "post": post,
+        "author_urls": article_authors(context, post, defaults["root_url"]),
     }
+
+
+def article_authors(context, post, root_url):
+    """Open Graph names an article's authors by their pages' full addresses."""
+    blog_index = context.get("blog_index")
+    if post is None or blog_index is None:
+        return []
+    return [urljoin(root_url + "/", author_url(context, blog_index, a["slug"])) for a in post.author_list]

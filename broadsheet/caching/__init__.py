@@ -13,13 +13,14 @@ again. Other modules name what they cache and what it depends on; they never bui
 from . import generations
 from .local import remembered
 from .pages import depends_on, uses
-from .scopes import COMMENT_COUNTS, LISTINGS, SITE, image, post, post_link
+from .scopes import COMMENT_COUNTS, LISTINGS, SITE, author, image, post, post_link
 from .values import cached
 
 __all__ = [
     "COMMENT_COUNTS",
     "LISTINGS",
     "SITE",
+    "author",
     "cached",
     "depends_on",
     "forget",

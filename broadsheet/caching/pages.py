@@ -51,6 +51,7 @@ KEPT_HEADERS = {
     "x-frame-options",
     "link",
     "last-modified",
+    "etag",
     "x-robots-tag",
 }
 
@@ -150,10 +151,14 @@ class PageCacheMiddleware:
         for name, value in headers:
             response[name] = value
         shared_cache_control(response)
-        # A crawler re-reading a page it has (sitemaps carry Last-Modified) gets a bare 304.
+        # A crawler or feed reader re-reading a page it has (sitemaps carry Last-Modified, feeds
+        # an ETag too) gets a bare 304.
         last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
-        if last_modified is not None:
-            response = get_conditional_response(request, last_modified=last_modified, response=response)
+        etag = response.get("ETag")
+        if last_modified is not None or etag is not None:
+            response = get_conditional_response(
+                request, etag=etag, last_modified=last_modified, response=response
+            )
         response[HEADER] = "hit"
         return response
 

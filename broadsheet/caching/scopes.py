@@ -28,6 +28,11 @@ def post_link(pk):
     return f"post-link:{pk}"
 
 
+def author(pk):
+    """One author's own page: their name, photo and bio (the posts it lists are LISTINGS)."""
+    return f"author:{pk}"
+
+
 def image(pk):
     """What is kept of image `pk` by address (its renditions on share cards): its file, crop or text."""
     return f"image:{pk}"

@@ -132,7 +132,9 @@ def test_post_carries_blogposting_json_ld_that_text_cannot_break_out_of(client, 
     data = json.loads(block)
     assert data["@type"] == "BlogPosting"
     assert data["headline"] == title
-    assert data["author"] == [{"@type": "Person", "name": "Ada Writer"}]
+    assert data["author"] == [
+        {"@type": "Person", "name": "Ada Writer", "url": "http://testserver/blog/author/ada-writer/"}
+    ]
     assert data["keywords"] == ["Budget"]
     assert data["description"] == "A short summary."
     assert data["datePublished"].startswith("2024-05-01T09:00")

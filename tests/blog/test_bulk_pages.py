@@ -79,7 +79,7 @@ def build(spec):
         live=spec.get("live", True),
         first_published_at=spec.get("first_published_at"),
     )
-    post.authors = [make_author(name) for name in spec["authors"]]
+    post.set_authors([make_author(name) for name in spec["authors"]])
     post.tags.set([Tag.objects.get_or_create(name=name, slug=name.lower())[0] for name in spec["tags"]])
     return post
 
@@ -109,7 +109,7 @@ def normalised(data, own):
     for key, value in data.items():
         if key in OWN_FIELDS or key == "pk":
             continue
-        if key in {"content_object", "page"}:
+        if key in {"content_object", "page", "post"}:
             value = marker(value, own)
         kept[key] = normalised(value, own)
     return kept
@@ -137,7 +137,7 @@ def rows_of(post, index, own):
         "tag_rows": sorted(
             BlogPostTag.objects.filter(content_object=post).values_list("tag__name", flat=True)
         ),
-        "author_rows": sorted(post.authors.values_list("name", flat=True)),
+        "author_rows": list(post.post_authors.values_list("author__name", "sort_order")),
         "revision": (
             revision.content_type_id,
             revision.base_content_type_id,

@@ -86,12 +86,12 @@ def test_classic_export_posts_appear_at_new_urls_with_dates_authors_tags(client,
     assert response.status_code == 200
     assert "<h1>The levy vote</h1>" in html
     assert 'datetime="2015-11-02T08:15:00+00:00"' in html  # 09:15 in Blogger's +01:00
-    assert '<span class="post-author">Maren Okafor</span>' in html
+    assert '<a class="post-author" rel="author" href="/blog/author/maren-okafor/">Maren Okafor</a>' in html
     post = BlogPostPage.objects.get(slug="levy-vote")
     assert post.intro == "The council voted on the harbour levy last night."
     assert post.first_published_at == datetime(2015, 11, 2, 8, 15, tzinfo=UTC)
     older = BlogPostPage.objects.get(slug="harbour-plan")
-    assert older.owner is None and [a.name for a in older.authors.all()] == ["Tomas Lindqvist"]
+    assert older.owner is None and [a.name for a in older.authors] == ["Tomas Lindqvist"]
     # "Harbour"/"harbour" and "ISIS"/"isis" are one tag each, spelled as first seen.
     assert sorted(Tag.objects.values_list("name", flat=True)) == ["Harbour", "ISIS", "Town Council"]
     assert sorted(older.tags.values_list("name", flat=True)) == ["Harbour", "ISIS"]
@@ -177,6 +177,8 @@ def test_old_urls_redirect_permanently(client, blog_index, classic_export):
     assert client.get("/search/label/ISIS?max-results=20")["Location"] == "/blog/tag/isis/"
     assert client.get("/2015/11/")["Location"] == "/blog/2015/11/"
     assert client.get("/feeds/posts/default")["Location"] == "/blog/feed/atom/"
+    label_feed = client.get("/feeds/posts/default/-/Town%20Council")
+    assert label_feed.status_code == 301 and label_feed["Location"] == "/blog/tag/town-council/feed/atom/"
     assert client.get(client.get("/search/label/Harbour")["Location"]).status_code == 200
 
 

@@ -59,10 +59,10 @@ def test_cards_built_from_the_shared_expressions_do_not_interfere(blog_index, ho
     seconds = BlogPostPage.objects.readable().child_of(other_blog).as_cards().filter(date=second.date)
     both = BlogPostPage.objects.as_cards().order_by("slug")
     assert [(p.slug, p.label_list, p.author_list, p.comment_count) for p in seconds] == [
-        ("second", [{"name": "Tax", "slug": "tax"}], [{"name": "Ben"}], 2)
+        ("second", [{"name": "Tax", "slug": "tax"}], [{"name": "Ben", "slug": "ben"}], 2)
     ]
     assert [(p.slug, p.label_list, p.author_list, p.comment_count) for p in firsts] == [
-        ("first", [{"name": "Budget", "slug": "budget"}], [{"name": "Ada"}], 0)
+        ("first", [{"name": "Budget", "slug": "budget"}], [{"name": "Ada", "slug": "ada"}], 0)
     ]
     assert [(p.pk, p.comment_count) for p in both] == [(first.pk, 0), (second.pk, 2)]
     # Annotating resolved copies; the expressions every queryset starts from are as they were built.

@@ -19,10 +19,18 @@ READER_URLS = [
     "/blog/tag/news/",
     "/blog/2020/",
     "/blog/2020/01/",
+    "/blog/author/author-0/",
+    "/blog/author/author-0/?page=2",
     "/blog/feed/",
     "/blog/feed/atom/",
+    "/blog/feed/json/",
+    "/blog/tag/news/feed/",
+    "/blog/tag/news/feed/atom/",
+    "/blog/author/author-0/feed/",
+    "/blog/author/author-0/feed/atom/",
     "/sitemap.xml",
     "/sitemap-pages.xml",
+    "/sitemap-authors.xml",
     "/robots.txt",
     "/search/?q=harbour",
 ]
@@ -52,10 +60,11 @@ def test_reader_pages_keep_a_constant_small_query_budget(client, blog_index):
 
 
 # The most the main reader pages may cost once a process has served one request. The page tree's top
-# (site, home, blog), each listing's order, a post's previous and next posts and a search's
-# match and label counts are kept until what they show changes, so: a listing is the rows of its page
-# (and, for a tag, the tag); a post is itself and its thread; a search is its ranked results
-# and their snippets.
+# (site, home, blog), each listing's order, a post's previous and next posts, a search's
+# match and label counts and each post's body as feeds carry it are kept until what they show
+# changes, so: a listing is the rows of its page (and, for a tag, the tag; for an author, the author
+# and their photo); a feed is its posts (and the tag or author); a post is itself and its thread;
+# a search is its ranked results and their snippets; a sitemap page its count and its rows.
 TIGHT_BUDGETS = {
     "/": 1,
     "/blog/": 1,
@@ -63,7 +72,14 @@ TIGHT_BUDGETS = {
     "/blog/post-0/": 2,
     "/blog/tag/news/": 2,
     "/blog/2020/01/": 1,
+    "/blog/author/author-0/": 2,
+    "/blog/author/author-0/?page=2": 2,
     "/blog/feed/": 1,
+    "/blog/feed/atom/": 1,
+    "/blog/feed/json/": 1,
+    "/blog/tag/news/feed/": 2,
+    "/blog/author/author-0/feed/atom/": 2,
+    "/sitemap-authors.xml": 2,
     "/search/?q=harbour": 2,
 }
 
@@ -128,3 +144,35 @@ def test_private_section_stays_private_with_cached_restrictions(client, home_pag
     assert "Open letter" not in client.get("/search/?q=letter").content.decode()
     PageViewRestriction.objects.all().delete()
     assert client.get("/blog/open-letter/").status_code == 200
+
+
+def test_author_pages_and_feeds_with_photos_and_images_cost_a_few_queries(
+    client, blog_index, django_assert_max_num_queries
+):
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from blog.models import Author
+
+    photo = Image.objects.create(title="Portrait", file=get_test_image_file(filename="portrait.png"))
+    author = Author.objects.create(name="Ada Writer", bio="Covers the harbour.", photo=photo)
+    image = Image.objects.create(title="Quay", file=get_test_image_file(filename="quay.png"))
+    for n in range(15):
+        body = [
+            {"type": "paragraph", "value": f'<p>Post {n} links <a href="/blog/">home</a>.</p>'},
+            {"type": "image", "value": {"image": image.pk, "alt_text": "", "caption": "", "credit": ""}},
+        ]
+        make_post(blog_index, f"Post {n}", slug=f"post-{n}", authors=[author], body=body, feed_image=image)
+    ceilings = {
+        "/blog/author/ada-writer/": 3,  # the author and photo, its rendition, the page's rows
+        "/blog/author/ada-writer/?page=2": 3,
+        "/blog/feed/": 1,
+        "/blog/feed/json/": 1,
+        "/blog/author/ada-writer/feed/": 2,
+        "/blog/author/ada-writer/feed/atom/": 2,
+    }
+    for url, ceiling in ceilings.items():
+        client.get(url)
+        with django_assert_max_num_queries(ceiling):
+            response = client.get(url)
+        assert response.status_code == 200 and "Post 1" in response.content.decode(), url

@@ -106,7 +106,7 @@ def test_pages_written_in_bulk_have_their_reading_time(client, blog_index):
         for n, body in enumerate([[paragraph(f"<p>{words(700)}</p>")], [paragraph("<p>Short.</p>")]])
     ]
     for post in posts:
-        post.authors = [make_author()]
+        post.set_authors([make_author()])
     bulk.add_pages(blog_index, posts)
     written = BlogPostPage.objects.filter(slug__startswith="bulk-").order_by("slug")
     assert [post.reading_minutes for post in written] == [4, 1]

@@ -49,7 +49,10 @@ def test_index_points_at_a_page_that_lists_live_pages_with_their_wagtail_urls(cl
     unicode_post = make_post(blog_index, "Café notes", slug="café-notes")
     make_post(blog_index, "Not in the sitemap", publish=False)
     entries = index_entries(client)
-    assert [loc for loc, _ in entries] == ["http://testserver/sitemap-pages.xml"]
+    assert [loc for loc, _ in entries] == [
+        "http://testserver/sitemap-pages.xml",
+        "http://testserver/sitemap-authors.xml",  # the page of the posts' author
+    ]
     response, urls = sitemap_page(client, entries[0][0])
     expected = [page.get_full_url() for page in (home_page, blog_index, post, unicode_post)]
     assert [loc for loc, _ in urls] == expected
@@ -85,6 +88,7 @@ def test_a_big_blog_is_split_into_pages_each_with_its_own_dates(client, blog_ind
         "http://testserver/sitemap-pages.xml",
         "http://testserver/sitemap-pages.xml?p=2",
         "http://testserver/sitemap-pages.xml?p=3",
+        "http://testserver/sitemap-authors.xml",
     ]
     # Home, blog and post 0 on page 1: its date is the blog's, not the edited post's.
     blog_index.refresh_from_db()
@@ -95,7 +99,12 @@ def test_a_big_blog_is_split_into_pages_each_with_its_own_dates(client, blog_ind
         assert len(urls) <= 3
         assert response["Last-Modified"] == http_date(datetime.fromisoformat(lastmod).timestamp())
         listed += [url for url, _ in urls]
-    assert listed == ["http://testserver/", "http://testserver/blog/"] + [p.get_full_url() for p in posts]
+    assert listed == [
+        "http://testserver/",
+        "http://testserver/blog/",
+        *[p.get_full_url() for p in posts],
+        "http://testserver/blog/author/ada-writer/",
+    ]
 
 
 def test_sitemap_pages_answer_conditional_requests_and_bad_numbers(client, blog_index):
@@ -148,16 +157,23 @@ def test_each_site_lists_its_own_pages(client, home_page, blog_index, settings):
         "http://testserver/",
         "http://testserver/blog/",
         "http://testserver/blog/main-post/",
+        "http://testserver/blog/author/ada-writer/",
     ]
     response = client.get("/sitemap.xml", HTTP_HOST="other.example")
-    (location,) = [e.text for e in ET.fromstring(response.content).iter(f"{NS}loc")]
-    assert location == "http://other.example/sitemap-pages.xml"
-    _, urls = sitemap_page(client.__class__(HTTP_HOST="other.example"), location)
+    pages, authors = [e.text for e in ET.fromstring(response.content).iter(f"{NS}loc")]
+    assert (pages, authors) == (
+        "http://other.example/sitemap-pages.xml",
+        "http://other.example/sitemap-authors.xml",
+    )
+    other_client = client.__class__(HTTP_HOST="other.example")
+    _, urls = sitemap_page(other_client, pages)
     assert [url for url, _ in urls] == [
         "http://other.example/",
         "http://other.example/notes/",
         other_post.get_full_url(),
     ]
+    _, urls = sitemap_page(other_client, authors)
+    assert [url for url, _ in urls] == ["http://other.example/notes/author/ada-writer/"]
 
 
 def test_robots_txt_names_the_sitemap_index(client, home_page):

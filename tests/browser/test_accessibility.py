@@ -88,6 +88,7 @@ def reader_pages(live_blog, reading):
         "post": reading[0].url,
         "tag": f"{live_blog.url}tag/harbours/",
         "archive": f"{live_blog.url}2024/02/",
+        "author": f"{live_blog.url}author/mara-lindqvist/",
         "search": "/search/?q=harbour",
     }
 

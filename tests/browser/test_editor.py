@@ -94,7 +94,14 @@ def test_editor_writes_schedules_and_publishes_a_post(page, live_server, live_bl
     page.goto(f"{base}{reverse('wagtailadmin_pages:add', args=['blog', 'blogpostpage', live_blog.pk])}")
 
     page.get_by_placeholder("Page title*").fill("Tides and the harbour wall")
-    page.get_by_label("Authors").select_option(label="Mara Lindqvist")
+    # Authors are chosen in the snippet chooser, several at once, then put in the byline's order.
+    page.get_by_role("button", name="Add author").click()
+    page.get_by_title("Select Mara Lindqvist").check()
+    page.get_by_title("Select Tomas Reyes").check()
+    page.get_by_role("button", name="Confirm selection").click()
+    expect(page.locator("#id_post_authors-0-author-title")).to_have_text("Mara Lindqvist")
+    expect(page.locator("#id_post_authors-1-author-title")).to_have_text("Tomas Reyes")
+    page.locator("#inline_child_post_authors-1").get_by_title("Move up").click()
     add_tag(page, "harbours")
     add_tag(page, "sea walls")
     page.locator("#id_intro").fill("Why the old harbour wall still holds after a century of winter tides.")
@@ -207,7 +214,7 @@ def test_editor_writes_schedules_and_publishes_a_post(page, live_server, live_bl
     expect(article.locator(".figure figcaption")).to_contain_text("the spring low tide")
     expect(article.locator(".embed iframe")).to_have_attribute("title", "The harbour at dawn (video)")
     expect(article.locator(".code .highlight")).to_contain_text("def tide_height(hour):")
-    expect(article.locator(".post-author")).to_have_text("Mara Lindqvist")
+    expect(article.locator(".post-author")).to_have_text(["Tomas Reyes", "Mara Lindqvist"])
     expect(article.locator(".post-tags a")).to_have_text(["harbours", "sea walls"])
     screenshot(anonymous, "post")
 

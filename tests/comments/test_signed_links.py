@@ -17,6 +17,7 @@ from django_comments_xtd.models import XtdComment
 from blog.comments.notifications import MUTE_SALT, mute_key
 from settings.base import local_secret_key
 
+from ..editor_helpers import post_form
 from ..factories import make_comment, make_post
 from ..ops.test_production import PRODUCTION_ENV, ROOT, manage
 
@@ -149,12 +150,6 @@ def test_production_refuses_a_weak_secret_key(weak_key):
     assert "Traceback" not in result.stderr
 
 
-PARAGRAPH = (
-    '{"blocks":[{"key":"p1","type":"unstyled","depth":0,"text":"Body.","inlineStyleRanges":[],'
-    '"entityRanges":[],"data":{}}],"entityMap":{}}'
-)
-
-
 @pytest.mark.parametrize(
     "title", ["Harbour levy\nBcc: everyone@example.org", "Harbour\rlevy", "Tab\tin title"]
 )
@@ -166,22 +161,7 @@ def test_the_editor_refuses_a_post_title_that_is_not_one_line(client, blog_index
     from ..factories import make_author
 
     client.force_login(get_user_model().objects.create_superuser("editor", "editor@example.org", "pw"))
-    data = {
-        "title": title,
-        "slug": "harbour-levy",
-        "date": "2024-05-01 09:00",
-        "authors": make_author().pk,
-        "intro": "",
-        "tags": "",
-        "body-count": "1",
-        "body-0-type": "paragraph",
-        "body-0-deleted": "",
-        "body-0-order": "0",
-        "body-0-id": "",
-        "body-0-value": PARAGRAPH,
-        "comments_open": "on",
-        "action-publish": "action-publish",
-    }
+    data = post_form(title, [make_author().pk], slug="harbour-levy")
     response = client.post(f"/admin/pages/add/blog/blogpostpage/{blog_index.pk}/", data)
     assert response.status_code == 200  # the form again, with the reason
     assert (

@@ -128,9 +128,22 @@ def test_publishing_purges_the_listings_and_the_neighbour_from_the_cdn(
     make_post(blog_index, "Old harbour", slug="old-harbour", date="2020-01-01 09:00")
     purge_server.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        make_post(blog_index, "Harbour reopens", slug="harbour-reopens", date="2024-06-01 09:00")
+        make_post(
+            blog_index, "Harbour reopens", slug="harbour-reopens", date="2024-06-01 09:00", tags=["harbour"]
+        )
     purged = {url.removeprefix("http://testserver") for url in purge_server}
     assert {"/blog/harbour-reopens/", "/blog/", "/blog/feed/", "/blog/last-week/"} <= purged
+    # Its label's and its author's pages and feeds, and the blog's other feeds.
+    assert {
+        "/blog/feed/atom/",
+        "/blog/feed/json/",
+        "/blog/tag/harbour/",
+        "/blog/tag/harbour/feed/",
+        "/blog/tag/harbour/feed/atom/",
+        "/blog/author/ada-writer/",
+        "/blog/author/ada-writer/feed/",
+        "/blog/author/ada-writer/feed/atom/",
+    } <= purged
     assert "/blog/old-harbour/" not in purged
 
 

@@ -28,6 +28,8 @@ import psycopg
 import pytest
 import requests
 
+from ..editor_helpers import PARAGRAPH, post_form
+
 pytestmark = pytest.mark.scale
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -400,29 +402,18 @@ def publish_post(browser, base, index_id, title, tag):
     add_url = f"{base}/admin/pages/add/blog/blogpostpage/{index_id}/"
     form = browser.get(add_url)
     assert form.status_code == 200
-    authors_select = form.text[form.text.index('name="authors"') :]
-    author_id = re.search(r'<option value="(\d+)"[^>]*>[^<]+</option>', authors_select)
-    paragraph = (
-        '{"blocks":[{"key":"p1","type":"unstyled","depth":0,"text":"Published through one server,'
-        ' served by the other.","inlineStyleRanges":[],"entityRanges":[],"data":{}}],"entityMap":{}}'
+    # As the editor's author chooser does: the first author it lists.
+    chooser = browser.get(f"{base}/admin/snippets/choose/blog/author/").json()
+    author_id = re.search(r"/admin/snippets/choose/blog/author/chosen/(\d+)/", chooser["html"]).group(1)
+    data = post_form(
+        title,
+        [author_id],
+        csrfmiddlewaretoken=csrf_token(form.text),
+        date=time.strftime("%Y-%m-%d %H:%M"),
+        tags=tag,
+        intro="A post written in the scale-out test.",
+        **{"body-0-value": PARAGRAPH.replace("Body.", "Published through one server, served by the other.")},
     )
-    data = {
-        "csrfmiddlewaretoken": csrf_token(form.text),
-        "title": title,
-        "slug": re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"),
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-        "authors": author_id.group(1),
-        "tags": tag,
-        "intro": "A post written in the scale-out test.",
-        "body-count": "1",
-        "body-0-type": "paragraph",
-        "body-0-deleted": "",
-        "body-0-order": "0",
-        "body-0-id": "",
-        "body-0-value": paragraph,
-        "comments_open": "on",
-        "action-publish": "action-publish",
-    }
     response = browser.post(add_url, data, follow=False)
     errors = re.findall(r'id="([\w-]+)-errors"', response.text) or re.findall(r"error-message", response.text)
     assert response.status_code == 302, f"the admin refused the post: {errors}"

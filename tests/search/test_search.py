@@ -353,7 +353,7 @@ def test_results_page_query_count_does_not_grow_with_results(
 
 
 def test_renamed_author_and_label_are_found_by_their_new_names(client, river_posts):
-    author = river_posts["quote"].authors.get()
+    (author,) = river_posts["quote"].authors
     author.name = "Mirela Castellanos"
     author.save()
     assert titles(search(client, q="Castellanos")) == ["What the harbourmaster said"]

@@ -132,7 +132,7 @@ class Command(BaseCommand):
             live=entry.status is PostStatus.PUBLISHED,
             body=json.dumps([self.block(blog, block) for block in entry.body]),
         )
-        post.authors = [authors[name] for name in entry.authors]
+        post.set_authors([authors[name] for name in entry.authors])
         blog.add_child(instance=post)
         post.tags.add(*entry.labels)
         if entry.status is PostStatus.SCHEDULED:
