@@ -26,21 +26,42 @@ def insert_rows(model, objs, fields):
         model._base_manager._insert(objs[start : start + BATCH], fields=fields, using=connection.alias)
 
 
+def reserve_ids(model, count):
+    """`count` new primary keys from the sequence of `model`'s table (for a page type, Page's), so
+    that rows written later can be pointed at before they exist."""
+    root = model._meta.get_parent_list()[-1] if model._meta.parents else model
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [root._meta.db_table, root._meta.pk.column, count],
+        )
+        return [row_id for (row_id,) in cursor.fetchall()]
+
+
 def bulk_create_inherited(model, objs, with_ids=None):
     """`bulk_create` for a model with one concrete parent (a page type, XtdComment), which Django's
-    own refuses: the parent rows first (their ids come back), then the child rows. Sets the pks;
-    `with_ids(objs)`, if given, is called between the two, for fields that need the ids."""
+    own refuses: the parent rows first (their ids come back, unless every object already has one,
+    from reserve_ids), then the child rows. Sets the pks; `with_ids(objs)`, if given, is called
+    between the two, for fields that need the ids."""
     (parent,) = model._meta.parents
     fields = [f for f in parent._meta.local_concrete_fields if not f.primary_key]
     pk = parent._meta.pk
+    reserved = all(obj.pk is not None for obj in objs)
+    if reserved:
+        for obj in objs:
+            setattr(obj, pk.attname, obj.pk)
+        fields = [pk, *fields]
     # The parent's rows straight from the child objects, which carry all of its fields.
     ids = []
     for start in range(0, len(objs), BATCH):
         batch = objs[start : start + BATCH]
-        ids += parent._base_manager._insert(
-            batch, fields=fields, returning_fields=[pk], using=connection.alias
-        )
-    for obj, (row_id,) in zip(objs, ids, strict=True):
+        if reserved:
+            parent._base_manager._insert(batch, fields=fields, using=connection.alias)
+        else:
+            ids += parent._base_manager._insert(
+                batch, fields=fields, returning_fields=[pk], using=connection.alias
+            )
+    for obj, (row_id,) in zip(objs, ids or [(obj.pk,) for obj in objs], strict=True):
         setattr(obj, pk.attname, row_id)
         obj.pk = row_id
     if with_ids:
@@ -137,7 +158,7 @@ def add_comments(comments):
     return comments
 
 
-def add_pages(parent, pages, *, with_ids=None):
+def add_pages(parent, pages):
     """Add `pages`, new instances of one page type, as the last children of `parent`, leaving the
     rows that `parent.add_child(instance=page)` and then `page.save_revision().publish()` leave, or
     for a page with `live=False` (a draft) `save_revision()` alone: the tree fields and url_path,
@@ -147,9 +168,9 @@ def add_pages(parent, pages, *, with_ids=None):
     caller set (a post published elsewhere before) is kept, where publish() would set the last
     one to now. The pages are not validated, and their slugs must be free under `parent`; editors'
     comments, scheduled publishing and page types with more than one concrete ancestor are not
-    supported. `with_ids(pages)`, if given, runs once the pages have ids, before their revisions
-    and relations are written; then a page type's `set_derived_fields()`, if it has one, as its
-    save() would run it. Returns `pages`, saved, with their relations still in memory."""
+    supported. Pages may come with ids from reserve_ids. A page type's `set_derived_fields()`, if
+    it has one, runs as its save() would run it. Returns `pages`, saved, with their relations still
+    in memory."""
     if not pages:
         return pages
     models = {type(page) for page in pages}
@@ -168,15 +189,13 @@ def add_pages(parent, pages, *, with_ids=None):
         for field in get_all_child_m2m_relations(model)
     }
 
-    def with_ids_then_derived(pages):
-        if with_ids:
-            with_ids(pages)
+    def derived(pages):
         # What save() works out from the content (a post's reading time), from the final content.
         if hasattr(model, "set_derived_fields"):
             for page in pages:
                 page.set_derived_fields()
 
-    bulk_create_inherited(model, pages, with_ids=with_ids_then_derived)
+    bulk_create_inherited(model, pages, with_ids=derived)
     Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(pages))
     parent.numchild += len(pages)
     for relation, items_by_page in children.items():

@@ -284,6 +284,14 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         """The full address of this blog's page for the author `slug`."""
         return self.get_full_url(request) + self.reverse_subpage("author_view", args=[slug])
 
+    @path("feed/comments/")
+    def comments_feed_view(self, request):
+        from .comment_feed import CommentsFeed
+
+        # New, moderated and removed comments forget comment-counts; retitled posts, listings.
+        caching.depends_on(request, caching.LISTINGS, caching.COMMENT_COUNTS)
+        return CommentsFeed(self)(request)
+
 
 def link_to(post, request=None):
     """What a post page shows of another post it links to, as plain values (it is cached)."""
@@ -645,6 +653,15 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
     def search_body(self):
         """The body's words for the search index and its snippets, one block after another."""
+        # The search backend asks once for each vector it builds: work them out once per body.
+        memo = self.__dict__.get("_search_body_memo")
+        if memo is not None and memo[0] is self.body:
+            return memo[1]
+        text = self.body_words()
+        self.__dict__["_search_body_memo"] = (self.body, text)
+        return text
+
+    def body_words(self):
         parts = (" ".join(part.split()) for part in self.body.stream_block.get_searchable_content(self.body))
         # Addresses (a quotation's source URL, an image's link) are not prose a reader searches for.
         parts = [part for part in parts if part and not BARE_URL.fullmatch(part)]
@@ -694,6 +711,38 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
         if description := self.get_meta_description():
             data["description"] = description
         return data
+
+
+class StaticPage(CachedRestrictionsMixin, Page):
+    """A page outside the blog's stream of posts ("About", "Contact"), like a Blogger page."""
+
+    body = StreamField(BodyBlock(), blank=True)
+    # Set by `import_blogger`, as on BlogPostPage.
+    blogger_id = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    blogger_updated = models.DateTimeField(null=True, blank=True, editable=False)
+
+    content_panels = Page.content_panels + [FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+    subpage_types = []
+
+    objects = PageManager.from_queryset(PublicPageQuerySet)()
+
+    @classmethod
+    def menu_for_site(cls, site):
+        """The pages of `site` shown in its main navigation, as {"title", "url"} dicts: its root's
+        live, public static pages marked "show in menus", in tree order; kept in each process until
+        the site scope changes (publishing or moving a page does)."""
+        if site is None:
+            return []
+
+        def load():
+            pages = cls.objects.readable().child_of(site.root_page).filter(show_in_menus=True)
+            return [{"title": page.title, "url": page.get_url(current_site=site)} for page in pages]
+
+        return caching.remembered(("site-menu", site.pk), load)
+
+    def get_meta_description(self):
+        return self.search_description
 
 
 def image_object(card):
@@ -924,3 +973,63 @@ class CommentReview(models.Model):
 
     def __str__(self):
         return f"Review of comment {self.comment_id}"
+
+
+class ImportStatus(models.TextChoices):
+    """Where an export uploaded in the admin is on its way in."""
+
+    CHECKING = "checking", "Checking"
+    CHECKED = "checked", "Ready to import"
+    IMPORTING = "importing", "Importing"
+    FINISHED = "finished", "Imported"
+    FAILED = "failed", "Failed"
+    DISCARDED = "discarded", "Discarded"
+
+
+# A site has at most one import in one of these states (BloggerImport's constraint).
+ACTIVE_IMPORT_STATUSES = [ImportStatus.CHECKING, ImportStatus.IMPORTING]
+
+
+class BloggerImport(models.Model):
+    """One Blogger export on its way into a site: checked by a dry run, then imported by a task."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    # None: the site has no blog yet, and the import creates its home page and blog.
+    blog_index = models.ForeignKey(
+        "blog.BlogIndexPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    stage = models.CharField(max_length=100, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    # Where the upload is kept (in the default storage's private blogger-imports/ folder); "" for a
+    # file named on the command line, or once the file is removed.
+    file = models.CharField(max_length=255, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    size = models.BigIntegerField(default=0)
+    fetch_images = models.BooleanField(default=False)
+    from_command_line = models.BooleanField(default=False)
+    check_summary = models.JSONField(null=True, blank=True)
+    summary = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # The old blog's address as the export gives it, for `blogger_exit_theme`.
+    blog_url = models.URLField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site"],
+                condition=Q(status__in=ACTIVE_IMPORT_STATUSES),
+                name="blog_one_blogger_import_at_a_time",
+            )
+        ]
+        permissions = [("import_blogger", "Can import a Blogger export")]
+
+    def __str__(self):
+        return f"Blogger import {self.pk} ({self.get_status_display()})"

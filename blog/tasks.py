@@ -9,10 +9,11 @@ from django_tasks import task
 
 from broadsheet import schedule
 
+from .blogger import jobs
 from .comments.notifications import send_follower_notifications
 from .comments.spam import report
 from .comments.status import CommentStatus, status_of, with_status
-from .models import BlogPostPage, CommentReview
+from .models import BlogPostPage, CommentReview, ImportStatus
 
 
 @task()
@@ -52,3 +53,15 @@ def clear_old_comment_ips():
         user_agent="", referrer=""
     )
     return old.filter(ip_address__isnull=False).update(ip_address=None)
+
+
+@task()
+def check_blogger_import(job_id):
+    """The dry run of an uploaded Blogger export: its summary, with nothing written."""
+    return jobs.run_job(job_id, ImportStatus.CHECKING, dry_run=True)
+
+
+@task()
+def run_blogger_import(job_id):
+    """The import of a checked Blogger export, all or nothing, reporting its progress as it goes."""
+    return jobs.run_job(job_id, ImportStatus.IMPORTING, dry_run=False)

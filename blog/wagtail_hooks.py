@@ -1,5 +1,8 @@
-"""Puts comment moderation into the Wagtail admin; the views themselves are in admin_views."""
+"""Puts comment moderation and the Blogger import into the Wagtail admin; the views themselves
+are in admin_views and blogger/admin_views."""
 
+from django.contrib.auth.models import Permission
+from django.urls import include, path
 from django_comments_xtd.models import XtdComment
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
@@ -13,6 +16,7 @@ from .admin_views import (
     RemoveCommentsBulkAction,
     SpamCommentsBulkAction,
 )
+from .blogger import admin_views as blogger_admin
 from .comments.status import is_moderator
 
 register_permission_policy(XtdComment, CommentPermissionPolicy(XtdComment), exact_class=True)
@@ -26,3 +30,18 @@ for action in (ApproveCommentsBulkAction, RemoveCommentsBulkAction, SpamComments
 def add_awaiting_moderation_panel(request, panels):
     if is_moderator(request.user):
         panels.append(AwaitingModerationPanel())
+
+
+@hooks.register("register_admin_urls")
+def register_blogger_import_urls():
+    return [path("blogger-import/", include((blogger_admin.urlpatterns, "blogger_import")))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_blogger_import_menu_item():
+    return blogger_admin.menu_item()
+
+
+@hooks.register("register_permissions")
+def register_blogger_import_permission():
+    return Permission.objects.filter(content_type__app_label="blog", codename="import_blogger")

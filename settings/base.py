@@ -43,6 +43,9 @@ def local_secret_key(path):
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret_key(BASE_DIR / ".data" / "secret_key")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+# Requests on an allowed host that is no Wagtail Site's (an old domain pointed here) are
+# answered with a 301 to the default site's host (broadsheet.routing.OtherHostRedirectMiddleware).
+REDIRECT_OTHER_HOSTS = env_bool("REDIRECT_OTHER_HOSTS", False)
 
 INSTALLED_APPS = [
     "home",
@@ -84,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an old domain's request is sent on before anything answers it (REDIRECT_OTHER_HOSTS).
+    "broadsheet.routing.OtherHostRedirectMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "broadsheet.caching.pages.PageCacheMiddleware",
     "broadsheet.routing.SiteMiddleware",
@@ -300,6 +305,11 @@ API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
 
 # Blog
 BLOG_POSTS_PER_PAGE = 10
+# Blogger exports uploaded in the admin: the largest upload taken (MB), and the largest feed a
+# Takeout zip may unpack to (MB). Uploads are kept in the default storage's blogger-imports/
+# folder, which is never served.
+BLOGGER_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("BLOGGER_IMPORT_MAX_UPLOAD_MB", 512))
+BLOGGER_IMPORT_MAX_FEED_MB = int(os.environ.get("BLOGGER_IMPORT_MAX_FEED_MB", 2048))
 # How long the sidebar (archive and labels) is cached; publishing a post clears it at once.
 BLOG_SIDEBAR_CACHE_SECONDS = int(os.environ.get("BLOG_SIDEBAR_CACHE_SECONDS", 3600))
 # How long a listing's number of posts (for "Page 3 of 40") is kept; publishing clears it at once.

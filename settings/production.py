@@ -65,12 +65,13 @@ DATABASES = {"default": {**_database, "OPTIONS": {"connect_timeout": 5, **_datab
 
 # Static files: WhiteNoise serves them from every app server, compressed, under hashed names
 # with far-future caching headers (collectstatic runs before the server starts).
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
 MIDDLEWARE = [
-    MIDDLEWARE[0],  # SecurityMiddleware
+    *MIDDLEWARE[:_after_security],
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "broadsheet.middleware.ContentSecurityPolicyMiddleware",
     "broadsheet.middleware.RequestLogMiddleware",
-    *MIDDLEWARE[1:],
+    *MIDDLEWARE[_after_security:],
 ]
 INSTALLED_APPS = [*INSTALLED_APPS, "csp"]
 

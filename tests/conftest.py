@@ -53,6 +53,19 @@ def home_page(db):
 
 
 @pytest.fixture
+def empty_install(db):
+    """The page tree as Wagtail's migrations leave it: its "Welcome" page as the site's root."""
+    root = ensure_wagtail_roots()
+    for child in root.get_children():
+        child.delete()
+    root.refresh_from_db()
+    welcome = root.add_child(instance=Page(title="Welcome to your new Wagtail site!", slug="home"))
+    Site.objects.all().delete()
+    Site.objects.create(hostname="localhost", port=80, root_page=welcome, is_default_site=True)
+    return welcome
+
+
+@pytest.fixture
 def blog_index(home_page):
     return make_blog_index(home_page)
 
@@ -157,6 +170,18 @@ def axe_source():
     return ensure_axe()
 
 
+def only_site_home(title="Home", hostname="testserver", port=80):
+    """A new home page as the root of the one site (for transactional tests, whose rows other
+    processes and threads can read)."""
+    root = ensure_wagtail_roots()
+    root.get_children().filter(slug="home").delete()
+    home = root.add_child(instance=HomePage(title=title, slug="home"))
+    home.save_revision().publish()
+    Site.objects.all().delete()
+    Site.objects.create(hostname=hostname, port=port, root_page=home, is_default_site=True)
+    return home
+
+
 @pytest.fixture(scope="session")
 def html_checkers():
     """pa11y and the Nu Html Checker, installed when missing (see tests/browser_support.py)."""
@@ -181,14 +206,8 @@ def ensure_wagtail_roots():
 def live_home(live_server, settings):
     """A home page served by the live server (transactional: the server sees the test's rows)."""
     settings.WAGTAILADMIN_BASE_URL = live_server.url
-    root = ensure_wagtail_roots()
-    root.get_children().filter(slug="home").delete()
-    home = root.add_child(instance=HomePage(title="Broadsheet", slug="home"))
-    home.save_revision().publish()
     port = int(live_server.url.rsplit(":", 1)[1])
-    Site.objects.all().delete()
-    Site.objects.create(hostname="localhost", port=port, root_page=home, is_default_site=True)
-    return home
+    return only_site_home("Broadsheet", hostname="localhost", port=port)
 
 
 @pytest.fixture

@@ -16,6 +16,10 @@ The file is parsed with defusedxml's ``iterparse``: entries are handed on as the
 dropped, so a large export is never held in memory whole, and a document type declaration (the
 vehicle of entity-expansion bombs and external entities) is refused outright: Blogger never
 writes one.
+
+A zip is never extracted to disk: the feed is streamed out of it and images are read into memory,
+each only up to a size cap checked before reading (the zip module stops at the size a member
+declares), and a zip naming a file outside its own folders (an absolute path, `..`) is refused.
 """
 
 import io
@@ -30,6 +34,7 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
+from django.conf import settings
 
 ATOM = "http://www.w3.org/2005/Atom"
 BLOGGER_2018 = "http://schemas.google.com/blogger/2018"
@@ -41,6 +46,9 @@ GDATA = "http://schemas.google.com/g/2005"
 BLOG_ID = re.compile(r"^tag:blogger\.com,1999:blog-(\d+)")
 ITEM_ID = re.compile(r"(?:post|page|comment)-(\d+)$")
 OLD_PATH = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
+PAGE_PATH = re.compile(r"^/p/[^/]+\.html$")
+MAX_IMAGE_BYTES = 25 * 2**20  # as broadsheet.downloads caps a download
+MAX_ZIP_MEMBERS = 200_000
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".avif"}
 
 CLASSIC = "classic Atom export"
@@ -51,8 +59,9 @@ class ExportError(Exception):
     """The file cannot be imported; the message says why in one line."""
 
 
-class AmbiguousImage(Exception):
-    """More than one file could be the image a post shows."""
+class UnusableImage(Exception):
+    """The file beside the export that a post's image names cannot be used: several files share
+    its name, or it is too large."""
 
 
 @dataclass
@@ -69,7 +78,8 @@ class Entry:
     labels: list = field(default_factory=list)
     authors: list = field(default_factory=list)  # (name, uri) pairs
     url: str = ""  # the post's old address, when the export gives it
-    old_path: str = ""  # e.g. /2015/11/slug.html
+    old_path: str = ""  # e.g. /2015/11/slug.html, or /p/about.html for a page
+    meta_description: str = ""  # the "search description" set in Blogger
     post_id: str = ""  # a comment's post
     parent_id: str = ""  # the comment a comment answers
 
@@ -107,10 +117,17 @@ def parse_time(value):
         return None
 
 
-def path_of(url):
-    """`https://x.blogspot.com/2015/11/slug.html?m=1` → `/2015/11/slug.html` (or "" if not a post)."""
+def path_of(url, pattern=OLD_PATH):
+    """`https://x.blogspot.com/2015/11/slug.html?m=1` → `/2015/11/slug.html` (or "" if not a post);
+    with `pattern=PAGE_PATH`, a page's `/p/slug.html`."""
     path = urlsplit(url or "").path
-    return path if OLD_PATH.match(path) else ""
+    return path if pattern.match(path) else ""
+
+
+def unsafe_member_name(name):
+    """True for a zip member named outside the zip's own folders (absolute, a drive, `..`)."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    return name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0])
 
 
 class ExportSource:
@@ -134,7 +151,14 @@ class ExportSource:
             self.member = self._feed_member()
 
     def _feed_member(self):
-        names = [info for info in self._zip.infolist() if not info.is_dir()]
+        infos = self._zip.infolist()
+        if len(infos) > MAX_ZIP_MEMBERS:
+            raise ExportError(f"{self.path}: the zip holds {len(infos):,} files, more than a Blogger backup")
+        for info in infos:
+            if unsafe_member_name(info.filename):
+                name = info.filename[:80]
+                raise ExportError(f"{self.path}: refused: the zip names a file outside its folders ({name})")
+        names = [info for info in infos if not info.is_dir()]
         feeds = [info for info in names if info.filename.rsplit("/", 1)[-1] == "feed.atom"]
         feeds = feeds or [info for info in names if info.filename.lower().endswith((".atom", ".xml"))]
         if not feeds:
@@ -143,6 +167,12 @@ class ExportSource:
             listed = ", ".join(info.filename for info in feeds[:3])
             raise ExportError(
                 f"{self.path}: the zip holds more than one blog ({listed}); unzip the one to import"
+            )
+        limit = settings.BLOGGER_IMPORT_MAX_FEED_MB * 2**20
+        if feeds[0].file_size > limit:
+            raise ExportError(
+                f"{self.path}: refused: {feeds[0].filename} unpacks to {feeds[0].file_size / 2**20:,.0f} MB, "
+                f"more than the {settings.BLOGGER_IMPORT_MAX_FEED_MB:,} MB allowed"
             )
         return feeds[0]
 
@@ -180,8 +210,8 @@ class ExportSource:
     def find_image(self, url):
         """The bytes and file name of the image `url` points to, if a copy is in the export; else None.
 
-        Raises AmbiguousImage when several files beside the export share the name: better the
-        original address than the wrong picture."""
+        Raises UnusableImage when several files beside the export share the name (better the
+        original address than the wrong picture) or the file is too large."""
         name = unquote(PurePosixPath(urlsplit(url).path).name)
         if not name:
             return None
@@ -189,8 +219,11 @@ class ExportSource:
         if not found:
             return None
         if len(found) > 1:
-            raise AmbiguousImage(f"{len(found)} files beside the export are called {name}")
+            raise UnusableImage(f"{len(found)} files beside the export are called {name}")
         found = found[0]
+        size = found.file_size if self._zip else found.stat().st_size
+        if size > MAX_IMAGE_BYTES:
+            raise UnusableImage(f"{name} is larger than {MAX_IMAGE_BYTES // 2**20} MB")
         if self._zip:
             return self._zip.read(found), name
         return found.read_bytes(), name
@@ -271,6 +304,18 @@ def read_entries(stream, info):
         raise ExportError("not a Blogger export: the feed has no Blogger posts, comments or settings")
 
 
+def read_info(source):
+    """What the export says about the blog (its title, address, format), read from its start;
+    raises ExportError for anything that is not a Blogger export."""
+    info = FeedInfo()
+    with source.open() as stream:
+        for _entry in read_entries(stream, info):
+            break
+    if not info.format:
+        raise ExportError("not a Blogger export: the feed has no Blogger posts, comments or settings")
+    return info
+
+
 def read_feed_field(element, info):
     name = local(element.tag)
     if element.tag == f"{{{ATOM}}}id":
@@ -311,7 +356,16 @@ def common_fields(element, kind):
     for link in children(element, ATOM, "link"):
         if link.get("rel") == "alternate" and link.get("type", "text/html") == "text/html":
             entry.url = link.get("href", "")
+    for child in element:
+        if local(child.tag) == "metaDescription":
+            entry.meta_description = " ".join((child.text or "").split())
     return entry
+
+
+def old_path_of(entry, filename=""):
+    """The entry's address on Blogger: a post's /yyyy/mm/slug.html or a page's /p/slug.html."""
+    pattern = PAGE_PATH if entry.kind == "page" else OLD_PATH
+    return filename if pattern.match(filename) else path_of(entry.url, pattern)
 
 
 def html_escape_text(value):
@@ -347,7 +401,7 @@ def read_classic_entry(element, kind):
             if link.get("rel") == "related":
                 entry.parent_id = item_id(link.get("href", ""))
     else:
-        entry.old_path = path_of(entry.url)
+        entry.old_path = old_path_of(entry)
     return entry
 
 
@@ -367,8 +421,7 @@ def read_takeout_entry(element):
         if (TAKEOUT_LABEL_SCHEME.match(category.get("scheme", "")) or category.get("scheme") == LABEL_SCHEME)
         and category.get("term", "").strip()
     ]
-    filename = text_of(element, BLOGGER_2018, "filename")
-    entry.old_path = filename if OLD_PATH.match(filename) else path_of(entry.url)
+    entry.old_path = old_path_of(entry, text_of(element, BLOGGER_2018, "filename"))
     if kind == "comment":
         entry.post_id = item_id(text_of(element, BLOGGER_2018, "parent"))
         entry.parent_id = item_id(text_of(element, BLOGGER_2018, "inReplyTo"))

@@ -35,6 +35,14 @@ LANGUAGE_ALIASES = {"py": "python", "js": "javascript", "sh": "bash", "shell": "
 SOURCE_LINE = re.compile(r"^\s*(?:source|via|from)\s*:\s*", re.IGNORECASE)
 DASH_LINE = re.compile(r"^\s*(?:—|–|--|-|~)\s*")
 YOUTUBE_ID = re.compile(r"(?:youtube(?:-nocookie)?\.com/(?:embed|v)/|youtu\.be/)([\w-]{6,})")
+# Vimeo's player, iframe or Flash, by the video's number.
+VIMEO_PLAYER = re.compile(r"vimeo\.com/(?:moogaloop\.swf\?(?:.*&)?clip_id=|video/)(\d+)")
+# A <pre> with one of these classes, or a <code> inside, was marked up as a listing.
+CODE_CLASS = re.compile(r"language-|lang-|brush|prettyprint|highlight|code|source|syntax", re.IGNORECASE)
+CODE_CHARACTERS = set("{}[]()<>;=$#\\|&*^~`@%")
+INDENTED = re.compile(r"^(?: {2,}|\t)\S")
+SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(?:\s|$)")
+STYLED_INLINE = {"span", "b", "strong", "i", "em", "a", "font", "u"}
 SAFE_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -48,6 +56,7 @@ class Conversion:
     links_rewritten: int = 0
     images_imported: int = 0
     images_external: int = 0
+    first_image: int | None = None  # the Wagtail image id of the first imported image
 
 
 def safe_url(url, base=""):
@@ -71,6 +80,38 @@ def clean_rich_text(html):
         link_rel=None,
         strip_comments=True,
     ).strip()
+
+
+def reads_as_prose(pre):
+    """Whether a `<pre>` holds prose pasted in for its looks rather than a code listing.
+
+    A listing is marked as one (a language or highlighter class, a `<code>` inside), or has
+    indented lines, or is dense with the punctuation code uses ({ } ( ) ; = < > $ # ...). Prose
+    is words: letters make up most of what is not space, and it has sentences ending in . ! or ?,
+    or lines broken with `<br>`, or inline styling (spans, bold, italic, links).
+    """
+    classes = " ".join(pre.get("class") or [])
+    if CODE_CLASS.search(classes) or pre.find("code") is not None:
+        return False
+    text = "".join("\n" if isinstance(n, Tag) else str(n) for n in pre.descendants if is_text_or_br(n))
+    lines = [line for line in text.split("\n") if line.strip()]
+    solid = re.sub(r"\s", "", text)
+    if not lines or not solid:
+        return False
+    if sum(1 for line in lines if INDENTED.match(line)) > len(lines) // 5:
+        return False
+    if sum(1 for ch in solid if ch in CODE_CHARACTERS) > len(solid) * 0.03:
+        return False
+    if sum(1 for ch in solid if ch.isalpha()) < len(solid) * 0.75:
+        return False
+    styled = pre.find(STYLED_INLINE) is not None
+    return bool(SENTENCE_END.search(text)) or pre.find("br") is not None or styled
+
+
+def is_text_or_br(node):
+    if isinstance(node, Comment):
+        return False
+    return isinstance(node, NavigableString) or (isinstance(node, Tag) and node.name == "br")
 
 
 def plain(node):
@@ -188,6 +229,9 @@ class BodyConverter:
         if name in {"iframe", "embed", "object"}:
             self.embed(node)
             return
+        if name == "pre" and reads_as_prose(node):
+            self.prose(node)
+            return
         if name == "pre" or (name == "code" and self.stands_alone(node)):
             self.code(node)
             return
@@ -226,8 +270,8 @@ class BodyConverter:
                 self.walk_children(node)
                 self.inline.append("</a>")
                 return
-        elif name in INLINE_MAP or (name == "span" and self.styled_bold(node)):
-            tag = INLINE_MAP.get(name, "b")
+        elif name in INLINE_MAP or (name == "span" and self.styled_as(node)):
+            tag = INLINE_MAP.get(name) or self.styled_as(node)
             self.inline.append(f"<{tag}>")
             self.walk_children(node)
             self.inline.append(f"</{tag}>")
@@ -235,8 +279,12 @@ class BodyConverter:
         self.walk_children(node)
 
     @staticmethod
-    def styled_bold(node):
-        return "font-weight: bold" in (node.get("style") or "").replace(":bold", ": bold")
+    def styled_as(node):
+        """ "b" or "i" for a span styled bold or italic (bold wins), else None."""
+        style = re.sub(r"\s+", "", node.get("style") or "").lower()
+        if re.search(r"font-weight:(?:bold|[6-9]00)", style):
+            return "b"
+        return "i" if "font-style:italic" in style else None
 
     def link_opening(self, href):
         internal = self.resolve_link(href or "")
@@ -275,6 +323,30 @@ class BodyConverter:
 
     # -- block elements ---------------------------------------------------------------------------
 
+    def prose(self, node):
+        """A `<pre>` of prose (see reads_as_prose) as paragraphs: its line breaks, `<br>` or
+        typed, kept; two in a row end a paragraph, as elsewhere in a Blogger post."""
+        for text in list(node.find_all(string=True)):
+            if isinstance(text, Comment) or "\n" not in text:
+                continue
+            value = str(text)
+            if isinstance(text.previous_sibling, Tag) and text.previous_sibling.name == "br":
+                value = value.removeprefix("\r").removeprefix("\n")  # the source's own line end
+            pieces = value.replace("\r\n", "\n").split("\n")
+            replacements = []
+            for number, piece in enumerate(pieces):
+                if number:
+                    replacements.append(BeautifulSoup("<br/>", "html.parser").br)
+                if piece:
+                    replacements.append(NavigableString(piece))
+            if replacements:
+                text.replace_with(*replacements)
+            else:
+                text.extract()
+        self.end_line(paragraph_break=True)
+        self.walk_children(node)
+        self.end_line(paragraph_break=True)
+
     def code(self, node):
         classes = " ".join(node.get("class") or [])
         inner = node.find("code")
@@ -302,10 +374,24 @@ class BodyConverter:
         url = safe_url(src, self.base_url)
         if not url.startswith(("http://", "https://")):
             return
-        match = YOUTUBE_ID.search(url)
-        if match:
-            url = f"https://www.youtube.com/watch?v={match.group(1)}"
+        youtube, vimeo = YOUTUBE_ID.search(url), VIMEO_PLAYER.search(url)
+        if youtube:
+            url = f"https://www.youtube.com/watch?v={youtube.group(1)}"
+        elif vimeo:
+            url = f"https://vimeo.com/{vimeo.group(1)}"
+        elif self.is_flash(node, url):
+            # Browsers no longer play Flash: keep where it was, as a link.
+            self.result.warnings.append(f"Flash, which browsers no longer play, kept as a link: {url}")
+            link = f'<a href="{escape(url)}">{escape(url)}</a>'
+            html = clean_rich_text(f"<p>A Flash object that browsers no longer play: {link}</p>")
+            self.add_block({"type": "paragraph", "value": html})
+            return
         self.add_block({"type": "embed", "value": {"url": url, "caption": ""}})
+
+    @staticmethod
+    def is_flash(node, url):
+        types = {(tag.get("type") or "").lower() for tag in [node, *node.find_all("embed")]}
+        return "application/x-shockwave-flash" in types or urlsplit(url).path.lower().endswith(".swf")
 
     def image_link(self, node):
         """`<a href="big.jpg"><img src="small.jpg"></a>`, Blogger's usual image markup."""
@@ -328,6 +414,7 @@ class BodyConverter:
         image_id = image_id or self.resolve_image(src, alt)
         if image_id:
             self.result.images_imported += 1
+            self.result.first_image = self.result.first_image or image_id
             value = {"image": image_id, "alt_text": alt, "caption": caption[:500], "credit": ""}
             self.add_block({"type": "image", "value": value})
         else:

@@ -1,12 +1,17 @@
 """Importing a Blogger backup: what a reader sees afterwards, and what bad input does."""
 
+import os
+import re
 import shutil
+import subprocess
+import sys
 import threading
 import zipfile
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO, StringIO
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -19,10 +24,13 @@ from wagtail.contrib.redirects.models import Redirect
 from wagtail.embeds.embeds import get_embed_hash
 from wagtail.embeds.models import Embed
 from wagtail.images.models import Image
-from wagtail.models import PageLogEntry, ReferenceIndex
+from wagtail.models import PageLogEntry, ReferenceIndex, Site
 
 from blog.blogger.synthetic import write_synthetic_export
-from blog.models import Author, BloggerComment, BlogPostPage
+from blog.models import Author, BloggerComment, BlogIndexPage, BlogPostPage, StaticPage
+from home.models import HomePage
+
+from ..blogger_helpers import import_fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -92,13 +100,30 @@ def test_classic_export_posts_appear_at_new_urls_with_dates_authors_tags(client,
     assert "3 new, 0 updated, 0 unchanged" in summary
 
 
-def test_drafts_become_wagtail_drafts_and_static_pages_are_reported(client, blog_index, classic_export):
+def test_drafts_become_wagtail_drafts(client, blog_index, classic_export):
     summary = run(classic_export)
     draft = BlogPostPage.objects.get(title="Notes for a winter post")
     assert not draft.live and draft.has_unpublished_changes
     assert client.get(draft.url or "/blog/notes-for-a-winter-post/").status_code == 404
     assert "Notes for a winter post" not in client.get("/blog/").content.decode()
-    assert "page 4444 “About the Ledger”: a static page (not a post); not imported" in summary
+    assert figure(summary, "drafts") == "1"
+
+
+def test_static_pages_become_pages_of_the_site_in_its_menu_with_their_old_address(
+    client, blog_index, classic_export
+):
+    summary = run(classic_export)
+    assert "1 new, 0 updated, 0 unchanged" in summary.split("static pages:", 1)[1].splitlines()[0]
+    about = StaticPage.objects.get(blogger_id="4444")
+    assert about.get_parent().pk == blog_index.get_parent().pk and about.live
+    page = client.get("/about/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<h1>About the Ledger</h1>" in html and "<p>A town blog.</p>" in html
+    assert '<a href="/about/">About the Ledger</a>' in client.get("/blog/").content.decode()  # the menu
+    for old in ["/p/about.html", "/p/about.html?m=1"]:
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, "/about/"), old
 
 
 def test_body_html_becomes_blocks_and_hostile_markup_is_gone(client, blog_index, classic_export):
@@ -506,3 +531,234 @@ def test_images_with_the_same_name_beside_the_export_are_not_guessed(blog_index,
     summary = run(classic_export)
     assert "2 files beside the export are called harbour.jpg" in summary
     assert not Image.objects.exists()
+
+
+@pytest.fixture
+def quirks_export(tmp_path, db):
+    """A 2008-to-2022 blog: Flash and iframe videos, prose in <pre> beside a real listing, an
+    untitled post, static pages (one binned, one commented on), labels with & and Ö."""
+    export = tmp_path / "tidewater.xml"
+    shutil.copy(FIXTURES / "quirks.xml", export)
+    for video in ("https://www.youtube.com/watch?v=Rg08TideA1b", "https://vimeo.com/4400112"):
+        Embed.objects.create(
+            url=video, hash=get_embed_hash(video), type="video", html=f'<iframe title="{video}">'
+        )
+    return export
+
+
+def test_prose_pasted_into_pre_becomes_paragraphs_while_a_code_listing_stays_code(
+    client, blog_index, quirks_export
+):
+    run(quirks_export)
+    post = BlogPostPage.objects.get(slug="keepers-night")
+    assert [block.block_type for block in post.body] == ["paragraph", "code", "paragraph"]
+    assert post.body[0].value.source == (
+        "<p>The keeper climbed the ninety steps before the light went out.</p>"
+        "<p>She wound the clockwork, <i>twice</i>, and listened.<br>Nothing answered but the gulls.</p>"
+        "<p>The almanac's tide table, for those who asked, is worked out like this:</p>"
+    )
+    assert post.body[1].value["code"] == (
+        "def high_water(day):\n    base = 6.25\n    return base + 0.83 * (day % 15)\n\n"
+        "for day in range(3):\n    print(day, high_water(day))"
+    )
+    html = client.get("/blog/keepers-night/").content.decode()
+    assert "<p>She wound the clockwork, <i>twice</i>, and listened.<br>Nothing answered" in html
+    assert html.count('<figure class="code"') == 1
+    assert post.intro == "The keeper climbed the ninety steps before the light went out."
+
+
+def test_flash_videos_and_iframes_become_embeds_or_links(client, blog_index, quirks_export):
+    summary = run(quirks_export)
+    post = BlogPostPage.objects.get(slug="regatta-footage")
+    embeds = [block.value["url"].url for block in post.body if block.block_type == "embed"]
+    assert embeds == ["https://www.youtube.com/watch?v=Rg08TideA1b", "https://vimeo.com/4400112"]
+    flash = next(block for block in post.body if "Flash" in str(block.value))
+    assert flash.block_type == "paragraph"
+    assert 'href="http://clips.example.net/player.swf?file=finish.flv"' in flash.value.source
+    assert (
+        "Flash, which browsers no longer play, kept as a link: http://clips.example.net/player.swf" in summary
+    )
+    html = client.get("/blog/regatta-footage/").content.decode()
+    assert '<iframe title="https://vimeo.com/4400112">' in html
+    assert "<object" not in html and "<embed" not in html
+
+
+def test_a_post_without_a_title_is_named_after_its_first_words(client, blog_index, quirks_export):
+    run(quirks_export)
+    post = BlogPostPage.objects.get(blogger_id="103")
+    assert post.title == "Fog all morning, and the bell buoy rang…"
+    assert post.slug == "fog-all-morning-and-the-bell-buoy-rang"
+    assert client.get("/2022/07/blog-post.html")["Location"] == f"/blog/{post.slug}/"
+
+
+def test_static_pages_and_posts_link_to_each_other_and_page_comments_are_counted(
+    client, blog_index, quirks_export
+):
+    summary = run(quirks_export)
+    about = StaticPage.objects.get(slug="about-almanac")
+    assert not StaticPage.objects.filter(title="Old links").exists()  # in Blogger's trash
+    assert "page 202 “Old links”: in Blogger's trash; not imported" in summary
+    assert figure(summary, "static pages skipped") == "1"
+    assert figure(summary, "comments on static pages skipped") == "1"
+    post_html = client.get("/blog/keepers-night/").content.decode()
+    assert '<a href="/about-almanac/">about the almanac</a>' in post_html
+    assert '<a href="/blog/regatta-footage/">regatta films</a>' in post_html
+    about_html = client.get("/about-almanac/").content.decode()
+    assert '<a href="/blog/keepers-night/">the keeper\'s night</a>' in about_html
+    assert about.latest_revision.as_object().body[0].value.source == about.body[0].value.source
+    assert figure(summary, "internal links rewritten") == "3"
+    assert ReferenceIndex.get_references_to(BlogPostPage.objects.get(slug="keepers-night")).exists()
+
+
+def test_labels_with_symbols_and_accents_keep_their_pages_and_old_addresses(
+    client, blog_index, quirks_export
+):
+    run(quirks_export)
+    for label, slug in [("Boats & Tides", "boats-tides"), ("Öresund", "öresund")]:
+        tag = Tag.objects.get(name=label)
+        assert tag.slug == slug
+        response = client.get(f"/search/label/{quote(label)}")
+        assert response.status_code == 301, label
+        assert client.get(response["Location"]).status_code == 200, label
+
+
+def test_search_descriptions_and_the_first_image_come_along(client, blog_index, takeout_zip):
+    summary = run(takeout_zip)
+    post = BlogPostPage.objects.get(slug="ferry-timetable")
+    assert post.search_description == "When the island ferry runs this winter, and what to do in high winds."
+    image = next(block for block in post.body if block.block_type == "image").value["image"]
+    assert post.feed_image == image
+    assert figure(summary, "feed images set") == "1"
+    html = client.get("/blog/ferry-timetable/").content.decode()
+    assert '<meta name="description" content="When the island ferry runs this winter' in html
+    assert '<meta property="og:image" content="http://testserver/media/images/ferry' in html
+    timetables = StaticPage.objects.get(slug="timetables")
+    assert timetables.search_description == "The island's ferry timetables, gathered."
+    assert '<meta name="description" content="The island&#x27;s ferry timetables' in (
+        client.get("/timetables/").content.decode()
+    )
+    assert BlogPostPage.objects.get(slug="spring-tides").feed_image is None  # no image of its own
+
+
+def test_an_image_left_at_its_address_is_not_a_feed_image(blog_index, tmp_path):
+    feed = tmp_path / "feed.atom"
+    shutil.copy(FIXTURES / "feed.atom", feed)
+    run(feed)
+    assert BlogPostPage.objects.get(slug="ferry-timetable").feed_image is None
+
+
+def test_an_export_written_by_a_converter_imports_without_addresses(client, blog_index, tmp_path):
+    summary = run(FIXTURES / "converted.xml")
+    post = BlogPostPage.objects.get(slug="samphire-season")
+    assert figure(summary, "redirects created") != "0"  # the feeds and archives still are
+    assert not Redirect.objects.filter(redirect_page=post).exists()  # it had no address
+    comment = XtdComment.objects.get()
+    assert (comment.object_pk, comment.comment) == (str(post.pk), "Where do you pick it?\nNear the sluice?")
+    assert (
+        "<p>Where do you pick it?<br>Near the sluice?</p>"
+        in client.get("/blog/samphire-season/").content.decode()
+    )
+
+
+CHECK_THE_SITE = """
+from django.test import Client
+from wagtail.models import Site
+reader = Client(HTTP_HOST="localhost")
+home = reader.get("/")
+print("home", home.status_code, "The levy vote" in home.content.decode())
+print("title", Site.objects.get(is_default_site=True).site_name)
+old = reader.get("/2015/11/levy-vote.html")
+print("old", old.status_code, old["Location"])
+print("about", reader.get("/about/").status_code)
+"""
+
+
+def test_an_empty_install_takes_the_import_through_the_documented_commands(db, tmp_path):
+    """`make migrate`, then `make import FILE=...` (the manage.py commands they run), on a new database."""
+    import psycopg
+
+    from ..task_helpers import ROOT, database_url
+
+    name = f"empty_install_{os.getpid()}"
+    test_url = database_url()
+    server_url = test_url.rsplit("/", 1)[0]
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
+        "DJANGO_SETTINGS_MODULE": "settings.dev",
+        "DATABASE_URL": f"{server_url}/{name}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+
+    def manage(*args):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    try:
+        manage("migrate", "--noinput", "-v0")
+        export = tmp_path / "blog.xml"
+        shutil.copy(FIXTURES / "classic.xml", export)
+        summary = manage("import_blogger", str(export), "--no-progress")
+        assert re.search(r"new blog for the site: +The Alder Ledger\n", summary)
+        assert "3 new, 0 updated, 0 unchanged" in summary
+        seen = manage("shell", "--no-imports", "-c", CHECK_THE_SITE).splitlines()
+    finally:
+        with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert seen == ["home 200 True", "title The Alder Ledger", "old 301 /blog/levy-vote/", "about 200"]
+
+
+def test_a_dry_run_on_an_empty_install_makes_nothing(empty_install, tmp_path):
+    summary = import_fixture(tmp_path, "classic.xml", "--dry-run")
+    assert (
+        "Dry run: nothing was written. The import would give (classic Atom export) into “The Alder Ledger”"
+        in summary
+    )
+    assert re.search(r"new blog for the site: +The Alder Ledger\n", summary)
+    assert not BlogIndexPage.objects.exists() and not HomePage.objects.exists()
+    assert Site.objects.get().root_page_id == empty_install.pk
+
+
+def test_an_export_without_a_title_names_the_new_blog_blog(empty_install, tmp_path, client):
+    (tmp_path / "untitled.xml").write_text(
+        (FIXTURES / "converted.xml").read_text().replace('<title type="text">Saltmarsh Notebook</title>', "")
+    )
+    call_command("import_blogger", str(tmp_path / "untitled.xml"), stdout=StringIO())
+    assert BlogIndexPage.objects.get().title == "Blog"
+    assert "Samphire season" in client.get("/blog/", HTTP_HOST="localhost").content.decode()
+
+
+def test_an_export_is_written_a_batch_at_a_time_with_every_link_to_a_later_post_resolved(
+    blog_index, tmp_path, monkeypatch
+):
+    from blog import bulk
+
+    monkeypatch.setattr(bulk, "BATCH", 7)  # 40 posts: six batches, links across them
+    path = tmp_path / "synthetic.xml"
+    write_synthetic_export(path, posts=40, comments_per_post=3)
+    summary = run(path)
+    assert figure(summary, "internal links rewritten") == "39"
+    posts = {post.pk: post for post in BlogPostPage.objects.all()}
+    assert len(posts) == 40 and XtdComment.objects.count() == 120
+    for post in posts.values():
+        links = re.findall(
+            r'<a linktype="page" id="(\d+)">',
+            "".join(str(b.value.source) for b in post.body if b.block_type == "paragraph"),
+        )
+        if post.title.startswith("Post 0:"):
+            assert links == []
+            continue
+        [target] = links
+        assert int(target) in posts and posts[int(target)].date < post.date
+        assert ReferenceIndex.get_references_to(posts[int(target)]).filter(object_id=str(post.pk)).exists()
+    assert Redirect.objects.filter(old_path__regex=r"^/\d{4}/\d{2}/[^/]+\.html$").count() == 40

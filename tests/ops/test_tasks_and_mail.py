@@ -14,14 +14,12 @@ from django.core.management import call_command
 from django.test import Client
 from django_comments_xtd.models import XtdComment
 from django_tasks_db.models import DBTaskResult
-from wagtail.models import Site
 
 from blog.models import CommentSettings
 from broadsheet.mail import one_line
-from home.models import HomePage
 
 from ..comment_helpers import submit_comment
-from ..conftest import ensure_wagtail_roots
+from ..conftest import only_site_home
 from ..factories import make_blog_index, make_comment, make_post
 from ..subscription_helpers import confirmed_reader
 from ..task_helpers import DATABASE_TASKS, ROOT, SmtpServer, Worker, free_port, wait_until
@@ -38,13 +36,7 @@ def queue(settings):
 @pytest.fixture
 def stored_post(transactional_db, queue):
     """A published post on the default site, in rows the worker process can read."""
-    root = ensure_wagtail_roots()
-    root.get_children().filter(slug="home").delete()
-    home = root.add_child(instance=HomePage(title="Home", slug="home"))
-    home.save_revision().publish()
-    Site.objects.all().delete()
-    Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True)
-    return make_post(make_blog_index(home), "Harbour levy")
+    return make_post(make_blog_index(only_site_home()), "Harbour levy")
 
 
 @pytest.fixture

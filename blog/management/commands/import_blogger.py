@@ -1,19 +1,24 @@
-"""Import a Blogger backup (classic Atom export, Takeout feed.atom or Takeout .zip) into a blog."""
+"""Import a Blogger backup (classic Atom export, Takeout feed.atom or Takeout .zip) into a blog,
+or, on an empty install, into a new site made for it."""
 
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from blog.blogger import jobs
 from blog.blogger.feed import ExportError, ExportSource
-from blog.blogger.importer import BloggerImporter
-from blog.models import BlogIndexPage
+from blog.blogger.importer import MAX_STORED_WARNINGS, BloggerImporter
+from blog.management.blogs import chosen_blog
+from blog.models import ImportStatus
 
 
 class Command(BaseCommand):
     help = (
-        "Import a Blogger backup: posts, drafts, labels, images, comments, links between posts and "
-        "redirects from the old addresses. Safe to run again: only what is new or changed is written."
+        "Import a Blogger backup: posts, static pages, drafts, labels, images, comments, links between "
+        "posts and redirects from the old addresses. With no blog yet, the site's home page and blog are "
+        "made, named after the blog. Safe to run again: only what is new or changed is written."
     )
 
     def add_arguments(self, parser):
@@ -61,13 +66,35 @@ class Command(BaseCommand):
         **options,
     ):
         verbosity = options["verbosity"]
-        index = self.find_index(blog_index)
+        # None on an empty install: the import makes the site's home page and blog.
+        index = chosen_blog(blog_index, none_ok=True)
         try:
-            size = ExportSource(export).size
+            ExportSource(export).close()
         except ExportError as error:
             raise CommandError(str(error)) from None
+        # A real import holds the site's one import at a time, and shows in the admin meanwhile.
+        job = None
+        if not dry_run:
+            try:
+                job = jobs.create(
+                    jobs.site_for(index),
+                    blog_index=index,
+                    status=ImportStatus.IMPORTING,
+                    original_name=Path(export).name[:255],
+                    from_command_line=True,
+                )
+            except jobs.ImportBusy as error:
+                raise CommandError(str(error)) from None
+        recorder = jobs.ProgressRecorder(job) if job else None
         show = verbosity > 0 and not no_progress and sys.stderr.isatty()
-        with tqdm(total=size, unit="B", unit_scale=True, desc="Importing", disable=not show) as bar:
+        with tqdm(total=100, unit="%", desc="Importing", disable=not show) as bar:
+
+            def progress(fraction, stage):
+                bar.set_description(stage, refresh=False)
+                bar.update(round(fraction * 100, 1) - bar.n)
+                if recorder:
+                    recorder(fraction, stage)
+
             importer = BloggerImporter(
                 export,
                 index,
@@ -75,63 +102,43 @@ class Command(BaseCommand):
                 old_hosts=old_host,
                 fetch_images=fetch_images,
                 allow_private_hosts=allow_private_hosts,
-                progress=bar.update,
+                progress=progress,
             )
             try:
                 report = importer.run()
             except ExportError as error:
                 message = str(error) if str(export) in str(error) else f"{export}: {error}"
+                if job:
+                    jobs.finish(job, ImportStatus.FAILED, error=message)
                 raise CommandError(message) from None
-        if verbosity > 0:
-            self.summarise(report, index, dry_run)
-
-    def find_index(self, wanted):
-        indexes = BlogIndexPage.objects.all()
-        if wanted:
-            match = indexes.filter(pk=int(wanted)) if wanted.isdigit() else indexes.filter(slug=wanted)
-            if not match:
-                raise CommandError(f"no blog index with slug or id “{wanted}”")
-            return match.first()
-        count = indexes.count()
-        if count == 0:
-            raise CommandError(
-                "there is no blog index page yet: create one in the admin (or run `make demo`) first"
+            except BaseException:
+                if job:
+                    jobs.finish(job, ImportStatus.FAILED, error="The import stopped on an unexpected error.")
+                raise
+            finally:
+                if recorder:
+                    recorder.close()
+        if job:
+            jobs.finish(
+                job,
+                ImportStatus.FINISHED,
+                progress=100,
+                stage="Done",
+                summary=report.summary(dry_run, importer.index.title, max_warnings=MAX_STORED_WARNINGS),
+                blog_index=importer.index,
+                blog_url=importer.info.url[:255],
             )
-        if count > 1:
-            slugs = ", ".join(indexes.values_list("slug", flat=True))
-            raise CommandError(f"there are several blogs ({slugs}): choose one with --blog-index")
-        return indexes.first()
+        if verbosity > 0:
+            self.summarise(report.summary(dry_run, importer.index.title))
 
-    def summarise(self, report, index, dry_run):
+    def summarise(self, summary):
         out = self.stdout.write
-        heading = "Dry run: nothing was written. The import would give" if dry_run else "Imported"
-        out(self.style.SUCCESS(f"{heading} ({report.format}) into “{index.title}”:"))
-        lines = [
-            (
-                "posts",
-                f"{report.posts_created} new, {report.posts_updated} updated, "
-                f"{report.posts_unchanged} unchanged",
-            ),
-            ("drafts", report.drafts),
-            ("posts skipped", report.posts_skipped),
-            ("static pages skipped", report.pages_skipped),
-            (
-                "comments",
-                f"{report.comments_created} new, {report.comments_updated} updated, "
-                f"{report.comments_unchanged} unchanged",
-            ),
-            ("deleted comments skipped", report.comments_deleted),
-            ("comments without a post", report.comments_orphaned),
-            ("labels", len(report.labels)),
-            ("authors created", report.authors_created),
-            ("images imported", report.images_imported),
-            ("images left at their external address", report.images_external),
-            ("redirects created", report.redirects_created),
-            ("internal links rewritten", report.links_rewritten),
-        ]
-        for name, value in lines:
+        out(self.style.SUCCESS(summary["heading"]))
+        if summary["blog_created"]:
+            out(f"  {'new blog for the site:':40} {summary['blog_created']}")
+        for name, value in summary["lines"]:
             out(f"  {name + ':':40} {value}")
-        if report.warnings:
-            out(self.style.WARNING(f"{len(report.warnings)} warning(s):"))
-            for warning in report.warnings:
+        if summary["warning_count"]:
+            out(self.style.WARNING(f"{summary['warning_count']} warning(s):"))
+            for warning in summary["warnings"]:
                 out(f"  - {warning}")

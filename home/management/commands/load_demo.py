@@ -17,12 +17,11 @@ from django_comments_xtd.models import XtdComment
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
 
 from blog.models import Author, BlogIndexPage, BlogPostPage, CommentReview
 from home import demo
 from home.demo import CommentStatus, PostStatus
-from home.models import HomePage
+from home.setup import install_home_page
 
 
 class Command(BaseCommand):
@@ -59,25 +58,12 @@ class Command(BaseCommand):
             User.objects.create_superuser("demo", "demo@example.com", "demo")
 
     def ensure_home(self, hostname, port, content):
-        home = HomePage.objects.first()
-        if home is None:
-            root = Page.get_first_root_node()
-            # Wagtail's first migration leaves a "Welcome" page where the home page belongs.
-            for page in root.get_children().exclude(content_type__model="homepage"):
-                if page.slug == "home":
-                    page.delete()
-            home = root.add_child(
-                instance=HomePage(title="The Harbour Ledger", slug="home", intro=content.home_intro)
-            )
-            home.save_revision().publish()
-        Site.objects.update_or_create(
-            is_default_site=True,
-            defaults={
-                "hostname": hostname,
-                "port": port,
-                "root_page": home,
-                "site_name": settings.WAGTAIL_SITE_NAME,
-            },
+        home = install_home_page(
+            "The Harbour Ledger",
+            content.home_intro,
+            hostname=hostname,
+            port=port,
+            site_name=settings.WAGTAIL_SITE_NAME,
         )
         DjangoSite.objects.update_or_create(
             pk=settings.SITE_ID,
