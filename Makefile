@@ -74,8 +74,8 @@ check: $(STAMP)
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-## test-scale: two gunicorn app servers on one PostgreSQL server and one Redis (Debian's packages),
-## and two task workers on one database running each task once
+## test-scale: two gunicorn app servers on one PostgreSQL server and one Redis behind Varnish
+## (Debian's packages), and two task workers on one database running each task once
 test-scale: $(STAMP)
 	$(BIN)/python -m pytest -m scale tests/ops/test_scale.py $(PYTEST_ARGS)
 
