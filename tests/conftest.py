@@ -13,6 +13,7 @@ from broadsheet.logging import JsonFormatter
 from home.models import HomePage
 
 from .factories import make_blog_index
+from .task_helpers import Worker, wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -232,3 +233,21 @@ def request_log(settings):
 
     yield Lines()
     logger.removeHandler(handler)
+
+
+@pytest.fixture
+def workers():
+    """Start `manage.py db_worker` processes; each one still running is stopped at the end and
+    must exit cleanly."""
+    started = []
+
+    def start(smtp_port, **kwargs):
+        worker = Worker(smtp_port, **kwargs)
+        started.append(worker)
+        wait_until(worker.started, "the worker to start")
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.process.poll() is None:
+            assert worker.stop() == 0, "".join(worker.log)

@@ -22,7 +22,7 @@ from ..comment_helpers import submit_comment
 from ..conftest import only_site_home
 from ..factories import make_blog_index, make_comment, make_post
 from ..subscription_helpers import confirmed_reader
-from ..task_helpers import DATABASE_TASKS, ROOT, SmtpServer, Worker, free_port, wait_until
+from ..task_helpers import DATABASE_TASKS, ROOT, SmtpServer, free_port, wait_until
 
 SEND_EMAIL = "broadsheet.mail.send_email"
 
@@ -37,21 +37,6 @@ def queue(settings):
 def stored_post(transactional_db, queue):
     """A published post on the default site, in rows the worker process can read."""
     return make_post(make_blog_index(only_site_home()), "Harbour levy")
-
-
-@pytest.fixture
-def workers():
-    started = []
-
-    def start(smtp_port, **kwargs):
-        worker = Worker(smtp_port, **kwargs)
-        started.append(worker)
-        wait_until(worker.started, "the worker to start")
-        return worker
-
-    yield start
-    for worker in started:
-        assert worker.stop() == 0, "".join(worker.log)
 
 
 def email_tasks():

@@ -7,7 +7,7 @@ from home.models import HomePage
 
 from ..conftest import ensure_wagtail_roots
 from ..factories import make_blog_index
-from ..task_helpers import DATABASE_TASKS, SmtpServer, Worker, free_port, wait_until
+from ..task_helpers import DATABASE_TASKS, SmtpServer, free_port
 
 
 @pytest.fixture
@@ -50,20 +50,3 @@ def smtp():
     yield start
     for server in servers:
         server.stop()
-
-
-@pytest.fixture
-def workers():
-    """Start `manage.py db_worker` processes; each is stopped (and must exit cleanly) at the end."""
-    started = []
-
-    def start(smtp_port, **kwargs):
-        worker = Worker(smtp_port, **kwargs)
-        started.append(worker)
-        wait_until(worker.started, "the worker to start")
-        return worker
-
-    yield start
-    for worker in started:
-        if worker.process.poll() is None:
-            assert worker.stop() == 0, "".join(worker.log)
