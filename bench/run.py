@@ -138,6 +138,31 @@ def import_rate(env, posts=10_000, comments_per_post=5):
     return elapsed, cpu, memory
 
 
+def export_rate(env):
+    """Seconds to write the bench database as a WordPress export with `export_site`, and its CPU
+    seconds, peak memory and file size (from /usr/bin/time when there is one)."""
+    out = WORK / "export.xml"
+    timing = WORK / "export-time.txt"
+    command = [str(BIN / "python"), "manage.py", "export_site", str(out), "--no-progress"]
+    timed = Path("/usr/bin/time").exists()
+    if timed:
+        command = ["/usr/bin/time", "-f", "%e %U %S %M", "-o", str(timing), *command]
+    started = time.perf_counter()
+    summary = subprocess.run(command, cwd=ROOT, env=env, check=True, text=True, capture_output=True).stdout
+    elapsed = time.perf_counter() - started
+    cpu = memory = None
+    if timed:
+        wall, user, system, rss = timing.read_text().split()[-4:]
+        elapsed, cpu, memory = float(wall), float(user) + float(system), int(rss) / 1024
+    size = out.stat().st_size / 2**20
+    counts = "; ".join(" ".join(line.split()) for line in summary.splitlines()[1:])
+    log(
+        f"WordPress export: {elapsed:.1f} s, {cpu or 0:.1f} s of CPU, {memory or 0:.0f} MB at most ({counts})"
+    )
+    out.unlink()
+    return elapsed, cpu, memory, size, counts
+
+
 def page_urls(env, posts):
     """The URLs to measure, chosen from what the bench database holds."""
     script = r"""
@@ -351,6 +376,12 @@ def main():
         default=int(os.environ.get("BENCH_IMPORT_POSTS", 10_000)),
         help="posts in the generated Blogger export to time, with 5 comments each (0: skip)",
     )
+    parser.add_argument(
+        "--export",
+        type=int,
+        default=int(os.environ.get("BENCH_EXPORT", 1)),
+        help="time export_site on the bench database (0: skip)",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -401,6 +432,15 @@ def main():
         + "; ".join(f"cache {m}: " + ", ".join(f"{v:.0f} MB" for v in sizes) for m, sizes in memory.items()),
         "",
     ]
+    if args.export:
+        log("Timing the WordPress export of the bench database…")
+        seconds, cpu, memory, size, counts = export_rate(env)
+        measured = f" ({cpu:.0f} s of CPU), {memory:.0f} MB of memory at most" if cpu is not None else ""
+        report.append(
+            f"WordPress export (export_site) of this blog: {seconds:.0f} s{measured}, "
+            f"a {size:.0f} MB file ({counts})."
+        )
+        report.append("")
     if args.import_posts:
         log(f"Timing the import of a generated {args.import_posts}-post Blogger export…")
         seconds, cpu, memory = import_rate(env, args.import_posts)

@@ -1033,3 +1033,39 @@ class BloggerImport(models.Model):
 
     def __str__(self):
         return f"Blogger import {self.pk} ({self.get_status_display()})"
+
+
+class ExportStatus(models.TextChoices):
+    """Where an export asked for in the admin is."""
+
+    QUEUED = "queued", "Waiting for the worker"
+    RUNNING = "running", "Being written"
+    FINISHED = "finished", "Ready to download"
+    FAILED = "failed", "Failed"
+
+
+class SiteExport(models.Model):
+    """One export of a whole site as a WordPress file (WXR), written by a task for download."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=100, blank=True)
+    # Where the file is kept (in the default storage's private site-exports/ folder); "" until written.
+    file = models.CharField(max_length=255, blank=True)
+    size = models.BigIntegerField(default=0)
+    counts = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [("export_site", "Can export the whole site, commenters' addresses included")]
+
+    def __str__(self):
+        return f"Site export {self.pk} ({self.get_status_display()})"

@@ -13,6 +13,7 @@ from .blogger import jobs
 from .comments.notifications import send_follower_notifications
 from .comments.spam import report
 from .comments.status import CommentStatus, status_of, with_status
+from .export import jobs as export_jobs
 from .models import BlogPostPage, CommentReview, ImportStatus
 
 
@@ -65,3 +66,9 @@ def check_blogger_import(job_id):
 def run_blogger_import(job_id):
     """The import of a checked Blogger export, all or nothing, reporting its progress as it goes."""
     return jobs.run_job(job_id, ImportStatus.IMPORTING, dry_run=False)
+
+
+@task()
+def export_whole_site(export_id):
+    """Write a site's WordPress export file, for its download in the admin."""
+    return export_jobs.run(export_id)

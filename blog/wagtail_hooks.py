@@ -1,5 +1,5 @@
-"""Puts comment moderation and the Blogger import into the Wagtail admin; the views themselves
-are in admin_views and blogger/admin_views."""
+"""Puts comment moderation, the Blogger import and the site export into the Wagtail admin; the
+views themselves are in admin_views, blogger/admin_views and export/admin_views."""
 
 from django.contrib.auth.models import Permission
 from django.urls import include, path
@@ -18,6 +18,7 @@ from .admin_views import (
 )
 from .blogger import admin_views as blogger_admin
 from .comments.status import is_moderator
+from .export import admin_views as export_admin
 
 register_permission_policy(XtdComment, CommentPermissionPolicy(XtdComment), exact_class=True)
 register_snippet(CommentViewSet)
@@ -45,3 +46,18 @@ def register_blogger_import_menu_item():
 @hooks.register("register_permissions")
 def register_blogger_import_permission():
     return Permission.objects.filter(content_type__app_label="blog", codename="import_blogger")
+
+
+@hooks.register("register_admin_urls")
+def register_site_export_urls():
+    return [path("site-export/", include((export_admin.urlpatterns, "site_export")))]
+
+
+@hooks.register("register_settings_menu_item")
+def register_site_export_menu_item():
+    return export_admin.menu_item()
+
+
+@hooks.register("register_permissions")
+def register_site_export_permission():
+    return Permission.objects.filter(content_type__app_label="blog", codename="export_site")
