@@ -80,7 +80,7 @@ class SiteExporter:
     def __init__(self, site, progress=None):
         self.site = site
         self.progress = progress or (lambda fraction, stage: None)
-        self.counts = Counter()
+        self.counts = Counter(dict.fromkeys(["images", "static pages", "posts", "comments", "redirects"], 0))
 
     def write(self, out):
         outer = not connection.in_atomic_block
