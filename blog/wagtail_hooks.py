@@ -1,5 +1,6 @@
-"""Puts comment moderation and the Blogger import into the Wagtail admin; the views themselves
-are in admin_views and blogger/admin_views."""
+"""Puts comment moderation and the import (Blogger, WordPress) into the Wagtail admin, and old
+addresses with a query string in front of the pages they would reach; the views themselves are in
+admin_views and blogger/admin_views, the redirects in old_addresses."""
 
 from django.contrib.auth.models import Permission
 from django.urls import include, path
@@ -18,6 +19,7 @@ from .admin_views import (
 )
 from .blogger import admin_views as blogger_admin
 from .comments.status import is_moderator
+from .old_addresses import redirect_for_query
 
 register_permission_policy(XtdComment, CommentPermissionPolicy(XtdComment), exact_class=True)
 register_snippet(CommentViewSet)
@@ -30,6 +32,11 @@ for action in (ApproveCommentsBulkAction, RemoveCommentsBulkAction, SpamComments
 def add_awaiting_moderation_panel(request, panels):
     if is_moderator(request.user):
         panels.append(AwaitingModerationPanel())
+
+
+@hooks.register("before_serve_page")
+def follow_old_query_addresses(page, request, serve_args, serve_kwargs):
+    return redirect_for_query(request)
 
 
 @hooks.register("register_admin_urls")
