@@ -105,36 +105,47 @@ def fresh_database(name):
     return database_url(name)
 
 
-def import_rate(env, posts=10_000, comments_per_post=5):
-    """Seconds to import a generated Blogger export of `posts` posts, with `comments_per_post`
-    threaded comments each, into an empty database (and the import's CPU seconds and peak memory)."""
-    import_env = {**env, "DATABASE_URL": fresh_database("bench_import")}
+IMPORTS = {"blogger": "Blogger", "wordpress": "WordPress"}
+
+
+def import_rate(env, kind, posts=10_000, comments_per_post=5):
+    """Seconds to import a generated `kind` ("blogger", "wordpress") export of `posts` posts, with
+    `comments_per_post` threaded comments each, into an empty database (and the import's CPU
+    seconds and peak memory, of that process alone)."""
+    import_env = {**env, "DATABASE_URL": fresh_database(f"bench_import_{kind}")}
     manage(import_env, "migrate", "--noinput", "-v0")
-    export = WORK / f"blogger-{posts}-{comments_per_post}.xml"
+    export = WORK / f"{kind}-{posts}-{comments_per_post}.xml"
     if not export.exists():
         manage(
             import_env,
-            "generate_blogger_export",
+            f"generate_{kind}_export",
             str(export),
             "--posts",
             str(posts),
             "--comments-per-post",
             str(comments_per_post),
         )
-    import resource
-
-    # CPU seconds too: on a shared machine they vary less than the wall-clock time.
-    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    summary = manage(import_env, "import_blogger", str(export), "--no-progress", capture=True)
+    process = subprocess.Popen(
+        [str(BIN / "python"), "manage.py", f"import_{kind}", str(export), "--no-progress"],
+        cwd=ROOT,
+        env=import_env,
+        text=True,
+        stdout=subprocess.PIPE,
+    )
+    summary = process.stdout.read()
+    # wait4 gives this one process's resources (CPU seconds too: on a shared machine they vary
+    # less than the wall-clock time).
+    _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, process.args)
+    cpu = usage.ru_utime + usage.ru_stime
     lines = [" ".join(line.split()) for line in summary.splitlines()]
     counts = "; ".join(line for line in lines if line.startswith(("posts:", "comments:")))
-    # The largest child so far: the import (the servers before it used less).
-    memory = cpu_after.ru_maxrss / 1024
-    log(f"Blogger import: {elapsed:.1f} s, {cpu:.1f} s of CPU, {memory:.0f} MB at most ({counts})")
+    memory = usage.ru_maxrss / 1024
+    log(f"{IMPORTS[kind]} import: {elapsed:.1f} s, {cpu:.1f} s of CPU, {memory:.0f} MB at most ({counts})")
     return elapsed, cpu, memory
 
 
@@ -374,7 +385,7 @@ def main():
         "--import-posts",
         type=int,
         default=int(os.environ.get("BENCH_IMPORT_POSTS", 10_000)),
-        help="posts in the generated Blogger export to time, with 5 comments each (0: skip)",
+        help="posts in the generated Blogger and WordPress exports to time, with 5 comments each (0: skip)",
     )
     parser.add_argument(
         "--export",
@@ -441,11 +452,13 @@ def main():
             f"a {size:.0f} MB file ({counts})."
         )
         report.append("")
-    if args.import_posts:
-        log(f"Timing the import of a generated {args.import_posts}-post Blogger export…")
-        seconds, cpu, memory = import_rate(env, args.import_posts)
+    for kind, name in IMPORTS.items():
+        if not args.import_posts:
+            break
+        log(f"Timing the import of a generated {args.import_posts}-post {name} export…")
+        seconds, cpu, memory = import_rate(env, kind, args.import_posts)
         report.append(
-            f"Blogger import into an empty install: {args.import_posts:,} posts and "
+            f"{name} import into an empty install: {args.import_posts:,} posts and "
             f"{args.import_posts * 5:,} comments in {seconds:.0f} s ({cpu:.0f} s of CPU, "
             f"{args.import_posts / seconds:.1f} posts/s), {memory:.0f} MB of memory at most."
         )

@@ -430,6 +430,10 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     # it, so a second import finds the page again and leaves it alone unless the export is newer.
     blogger_id = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     blogger_updated = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set by `import_wordpress`: the post's id in WordPress and a digest of what the export said
+    # of it, so a second import finds the page again and leaves it alone unless the export changed it.
+    wordpress_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True, editable=False)
+    wordpress_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     content_panels = Page.content_panels + [
         MultiFieldPanel([FieldPanel("date"), FieldPanel("tags")], heading="About"),
@@ -717,9 +721,11 @@ class StaticPage(CachedRestrictionsMixin, Page):
     """A page outside the blog's stream of posts ("About", "Contact"), like a Blogger page."""
 
     body = StreamField(BodyBlock(), blank=True)
-    # Set by `import_blogger`, as on BlogPostPage.
+    # Set by `import_blogger` and `import_wordpress`, as on BlogPostPage.
     blogger_id = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     blogger_updated = models.DateTimeField(null=True, blank=True, editable=False)
+    wordpress_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True, editable=False)
+    wordpress_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     content_panels = Page.content_panels + [FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("body")]
@@ -760,6 +766,19 @@ class BloggerComment(models.Model):
 
     def __str__(self):
         return f"Blogger comment {self.blogger_id}"
+
+
+class WordPressComment(models.Model):
+    """Remembers which reader comment a WordPress comment was imported as, so it is imported once.
+    WordPress numbers comments per site: the id is kept with the site's address, "host/id"."""
+
+    wordpress_id = models.CharField(max_length=255, unique=True)
+    comment = models.OneToOneField(
+        "django_comments_xtd.XtdComment", on_delete=models.CASCADE, related_name="wordpress_source"
+    )
+
+    def __str__(self):
+        return f"WordPress comment {self.wordpress_id}"
 
 
 class CachedSiteSetting(BaseSiteSetting):
@@ -991,7 +1010,8 @@ ACTIVE_IMPORT_STATUSES = [ImportStatus.CHECKING, ImportStatus.IMPORTING]
 
 
 class BloggerImport(models.Model):
-    """One Blogger export on its way into a site: checked by a dry run, then imported by a task."""
+    """One export (Blogger's or WordPress's) on its way into a site: checked by a dry run, then
+    imported by a task."""
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     # None: the site has no blog yet, and the import creates its home page and blog.
@@ -1029,10 +1049,10 @@ class BloggerImport(models.Model):
                 name="blog_one_blogger_import_at_a_time",
             )
         ]
-        permissions = [("import_blogger", "Can import a Blogger export")]
+        permissions = [("import_blogger", "Can import a Blogger or WordPress export")]
 
     def __str__(self):
-        return f"Blogger import {self.pk} ({self.get_status_display()})"
+        return f"Import {self.pk} ({self.get_status_display()})"
 
 
 class ExportStatus(models.TextChoices):

@@ -58,13 +58,13 @@ def clear_old_comment_ips():
 
 @task()
 def check_blogger_import(job_id):
-    """The dry run of an uploaded Blogger export: its summary, with nothing written."""
+    """The dry run of an uploaded export (Blogger's or WordPress's): its summary, with nothing written."""
     return jobs.run_job(job_id, ImportStatus.CHECKING, dry_run=True)
 
 
 @task()
 def run_blogger_import(job_id):
-    """The import of a checked Blogger export, all or nothing, reporting its progress as it goes."""
+    """The import of a checked export, all or nothing, reporting its progress as it goes."""
     return jobs.run_job(job_id, ImportStatus.IMPORTING, dry_run=False)
 
 

@@ -1,5 +1,7 @@
-"""Puts comment moderation, the Blogger import and the site export into the Wagtail admin; the
-views themselves are in admin_views, blogger/admin_views and export/admin_views."""
+"""Puts comment moderation, the import (Blogger, WordPress) and the site export into the Wagtail
+admin, and old addresses with a query string in front of the pages they would reach; the views
+themselves are in admin_views, blogger/admin_views and export/admin_views, the redirects in
+old_addresses."""
 
 from django.contrib.auth.models import Permission
 from django.urls import include, path
@@ -19,6 +21,7 @@ from .admin_views import (
 from .blogger import admin_views as blogger_admin
 from .comments.status import is_moderator
 from .export import admin_views as export_admin
+from .old_addresses import redirect_for_query
 
 register_permission_policy(XtdComment, CommentPermissionPolicy(XtdComment), exact_class=True)
 register_snippet(CommentViewSet)
@@ -31,6 +34,11 @@ for action in (ApproveCommentsBulkAction, RemoveCommentsBulkAction, SpamComments
 def add_awaiting_moderation_panel(request, panels):
     if is_moderator(request.user):
         panels.append(AwaitingModerationPanel())
+
+
+@hooks.register("before_serve_page")
+def follow_old_query_addresses(page, request, serve_args, serve_kwargs):
+    return redirect_for_query(request)
 
 
 @hooks.register("register_admin_urls")

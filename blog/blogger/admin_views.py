@@ -1,5 +1,6 @@
-"""Import from Blogger in the Wagtail admin: upload an export, read the dry run's summary, start
-the import and watch its progress. The requests only store and queue; tasks do the work.
+"""Import a blog (a Blogger backup or a WordPress export) in the Wagtail admin: upload the export,
+read the dry run's summary, start the import and watch its progress. The requests only store and
+queue; tasks do the work.
 
 The pages work without JavaScript: while a job is being checked or imported its page reloads
 itself every few seconds (a meta refresh) and shows a progress bar.
@@ -33,8 +34,9 @@ class ImportForm(forms.Form):
     """The upload: the export, the blog to import into, and whether to download images."""
 
     export = forms.FileField(
-        label="Blogger export",
-        help_text="Blogger's backup (.xml), Google Takeout's feed.atom, or the Takeout .zip with its images.",
+        label="Export",
+        help_text="Blogger's backup (.xml), Google Takeout's feed.atom or its .zip with the images, or "
+        "WordPress's export (Tools → Export → All content, an .xml file).",
     )
     blog_index = forms.ModelChoiceField(
         label="Import into",
@@ -45,7 +47,8 @@ class ImportForm(forms.Form):
     fetch_images = forms.BooleanField(
         label="Download images that are not in the export",
         required=False,
-        help_text="From their address on Blogger, which serves them while the blog exists.",
+        help_text="From their address on the old blog (Blogger serves them while the blog exists; a "
+        "WordPress site, while it is up).",
     )
 
     def __init__(self, *args, **kwargs):
@@ -62,16 +65,14 @@ class ImportForm(forms.Form):
 
 
 class ImportMenuItem(MenuItem):
-    """ "Import from Blogger", for users allowed to import."""
+    """ "Import a blog", for users allowed to import."""
 
     def is_shown(self, request):
         return request.user.has_perm(PERMISSION)
 
 
 def menu_item():
-    return ImportMenuItem(
-        "Import from Blogger", reverse("blogger_import:index"), icon_name="download", order=900
-    )
+    return ImportMenuItem("Import a blog", reverse("blogger_import:index"), icon_name="download", order=900)
 
 
 def allowed(request):
@@ -83,7 +84,7 @@ def page(request, template, status=200, **context):
     return TemplateResponse(
         request,
         f"blog/admin/{template}",
-        {"page_title": "Import from Blogger", "header_icon": "download", **context},
+        {"page_title": "Import a blog", "header_icon": "download", **context},
         status=status,
     )
 

@@ -22,7 +22,6 @@ each only up to a size cap checked before reading (the zip module stops at the s
 declares), and a zip naming a file outside its own folders (an absolute path, `..`) is refused.
 """
 
-import io
 import os
 import re
 import zipfile
@@ -36,6 +35,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from django.conf import settings
 
+from blog.importing.base import MAX_IMAGE_BYTES, ExportError, UnusableImage
+
 ATOM = "http://www.w3.org/2005/Atom"
 BLOGGER_2018 = "http://schemas.google.com/blogger/2018"
 KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
@@ -47,21 +48,11 @@ BLOG_ID = re.compile(r"^tag:blogger\.com,1999:blog-(\d+)")
 ITEM_ID = re.compile(r"(?:post|page|comment)-(\d+)$")
 OLD_PATH = re.compile(r"^/\d{4}/\d{2}/[^/]+\.html$")
 PAGE_PATH = re.compile(r"^/p/[^/]+\.html$")
-MAX_IMAGE_BYTES = 25 * 2**20  # as broadsheet.downloads caps a download
 MAX_ZIP_MEMBERS = 200_000
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic", ".avif"}
 
 CLASSIC = "classic Atom export"
 TAKEOUT = "Takeout feed.atom"
-
-
-class ExportError(Exception):
-    """The file cannot be imported; the message says why in one line."""
-
-
-class UnusableImage(Exception):
-    """The file beside the export that a post's image names cannot be used: several files share
-    its name, or it is too large."""
 
 
 @dataclass
@@ -227,23 +218,6 @@ class ExportSource:
         if self._zip:
             return self._zip.read(found), name
         return found.read_bytes(), name
-
-
-class CountingReader(io.RawIOBase):
-    """Passes reads through and reports how many bytes went by (for the progress bar)."""
-
-    def __init__(self, raw, on_read):
-        self.raw = raw
-        self.on_read = on_read
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        data = self.raw.read(len(buffer))
-        buffer[: len(data)] = data
-        self.on_read(len(data))
-        return len(data)
 
 
 def local(tag):

@@ -1,106 +1,42 @@
 """Bring a Blogger export into a blog: posts, static pages, labels, images, comments, links and
 every old address."""
 
-import hashlib
 import re
-from dataclasses import dataclass, field
-from io import BytesIO
-from urllib.parse import quote, unquote, urlsplit
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.core.files.images import ImageFile
-from django.db import transaction
-from django.utils import timezone
 from django.utils.text import Truncator, slugify
-from django_comments_xtd.models import XtdComment, max_thread_level_for_content_type
-from PIL import Image as PILImage
-from taggit.models import Tag
-from wagtail.contrib.frontend_cache.utils import PurgeBatch
 from wagtail.contrib.redirects.models import Redirect
-from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from blog import bulk
-from blog.frontend_cache import post_urls
-from blog.models import RESERVED_SLUGS, Author, BloggerComment, BlogPostPage, StaticPage
-from blog.setup import create_blog
-from broadsheet import caching
-from broadsheet.downloads import DownloadRefused, download
+from blog.importing.base import Importer, Report
+from blog.importing.comments import CommentWriter, Reply, web_address
+from blog.importing.html import BodyConverter, comment_text
+from blog.models import BloggerComment, BlogPostPage, StaticPage
 from broadsheet.mail import one_line
 
-from .feed import CountingReader, ExportSource, UnusableImage, read_entries, read_info
-from .html import BodyConverter, comment_text
+from .feed import ExportSource, read_entries, read_info
 
 BLOGSPOT_HOST = re.compile(r"(^|\.)blogspot\.[a-z.]+$")
 UNTITLED_STEM = re.compile(r"^blog-post(?:_\d+)?$")
 OWN_PATH = re.compile(r"^/(?:\d{4}/\d{2}|p)/[^/]+\.html$")
-# Slugs a page at the top of the site cannot have: the site's own addresses (broadsheet/urls.py).
-RESERVED_TOP_SLUGS = {"admin", "comments", "documents", "search", "static", "media", "healthz"}
-# The shares of the progress bar: the first reading (which addresses the export holds), the
-# second (converting and writing posts and pages); writing comments and redirects takes the rest.
-SURVEY_SHARE = 0.2
-READING_SHARE = 0.9
-MAX_STORED_WARNINGS = 1000
-FEED_ROUTES = ("atom_view", "rss_view", "comments_feed_view")  # the blog index's feeds
-
-
-class DryRun(Exception):
-    """Raised at the end of a dry run so the transaction rolls everything back."""
 
 
 @dataclass
-class Report:
-    """What an import did, for the summary."""
+class BloggerReport(Report):
+    """What a Blogger import did."""
 
-    format: str = ""
-    posts_created: int = 0
-    posts_updated: int = 0
-    posts_unchanged: int = 0
-    drafts: int = 0
-    posts_skipped: int = 0
-    pages_created: int = 0
-    pages_updated: int = 0
-    pages_unchanged: int = 0
-    pages_skipped: int = 0
-    comments_created: int = 0
-    comments_updated: int = 0
-    comments_unchanged: int = 0
     comments_deleted: int = 0
-    comments_orphaned: int = 0
-    comments_on_pages: int = 0
-    labels: set = field(default_factory=set)
-    authors_created: int = 0
-    images_imported: int = 0
-    images_external: int = 0
-    feed_images: int = 0
-    redirects_created: int = 0
-    links_rewritten: int = 0
-    blog_created: str = ""  # the new blog's title, on an install that had none
-    warnings: list = field(default_factory=list)
-
-    def warn(self, entry, message):
-        self.warnings.append(f"{entry}: {message}")
 
     def lines(self):
-        """The summary's figures, as (name, value) pairs in the order they are shown."""
         return [
-            (
-                "posts",
-                f"{self.posts_created} new, {self.posts_updated} updated, {self.posts_unchanged} unchanged",
-            ),
+            ("posts", self.counts("posts")),
             ("drafts", self.drafts),
             ("posts skipped", self.posts_skipped),
-            (
-                "static pages",
-                f"{self.pages_created} new, {self.pages_updated} updated, {self.pages_unchanged} unchanged",
-            ),
+            ("static pages", self.counts("pages")),
             ("static pages skipped", self.pages_skipped),
-            (
-                "comments",
-                f"{self.comments_created} new, {self.comments_updated} updated, "
-                f"{self.comments_unchanged} unchanged",
-            ),
+            ("comments", self.counts("comments")),
             ("deleted comments skipped", self.comments_deleted),
             ("comments without a post", self.comments_orphaned),
             ("comments on static pages skipped", self.comments_on_pages),
@@ -113,185 +49,68 @@ class Report:
             ("internal links rewritten", self.links_rewritten),
         ]
 
-    def summary(self, dry_run, blog_title, max_warnings=None):
-        """The whole summary as plain JSON: what the command prints and the admin shows (with at
-        most `max_warnings` of the warnings listed)."""
-        heading = "Dry run: nothing was written. The import would give" if dry_run else "Imported"
-        warnings = self.warnings[:max_warnings]
-        if len(warnings) < len(self.warnings):
-            warnings.append(f"… and {len(self.warnings) - len(warnings):,} more warnings")
-        return {
-            "heading": f"{heading} ({self.format}) into “{blog_title}”:",
-            "blog_created": self.blog_created,
-            "lines": [[name, str(value)] for name, value in self.lines()],
-            "warning_count": len(self.warnings),
-            "warnings": warnings,
-        }
+
+def reply_of(entry):
+    """A Blogger comment as the comment writer takes it."""
+    name, uri = entry.authors[0] if entry.authors else ("", "")
+    return Reply(
+        source_id=entry.blogger_id,
+        parent_id=entry.parent_id,
+        published=entry.published,
+        name=(name or "Anonymous")[:50],
+        url=web_address(uri),
+        text=comment_text(entry.html),
+    )
 
 
-@dataclass(slots=True)
-class Reply:
-    """What the import keeps of a comment between reading it and writing it."""
+class BloggerImporter(Importer):
+    """Imports one Blogger export (either format) into `blog_index`; `old_hosts` are other
+    addresses the blog was served at, for rewriting links between its posts."""
 
-    blogger_id: str
-    post_id: str
-    parent_id: str
-    published: object
-    name: str
-    url: str
-    text: str
+    report_class = BloggerReport
 
-    @classmethod
-    def of(cls, entry):
-        name, uri = entry.authors[0] if entry.authors else ("", "")
-        url = uri if uri.startswith(("http://", "https://")) and len(uri) <= 200 else ""
-        return cls(
-            blogger_id=entry.blogger_id,
-            post_id=entry.post_id,
-            parent_id=entry.parent_id,
-            published=entry.published,
-            name=(name or "Anonymous")[:50],
-            url=url,
-            text=comment_text(entry.html),
-        )
-
-
-class BloggerImporter:
-    """Imports one export file into `blog_index`. Call `run()`; it returns a Report."""
-
-    def __init__(
-        self,
-        path,
-        blog_index,
-        *,
-        dry_run=False,
-        old_hosts=(),
-        fetch_images=False,
-        allow_private_hosts=False,
-        progress=None,
-    ):
-        self.path = path
-        self.index = blog_index  # None: there is no blog yet; the import makes one (blog.setup)
-        self.dry_run = dry_run
-        self.fetch_images = fetch_images
-        self.allow_private_hosts = allow_private_hosts
+    def __init__(self, path, blog_index, *, old_hosts=(), **options):
+        super().__init__(path, blog_index, **options)
         self.old_hosts = {host.lower() for host in old_hosts}
-        self.progress = progress or (lambda fraction, stage: None)
-        self.report = Report()
-        self.saved_files = []
 
-    # -- the whole run ---------------------------------------------------------------------------
-
-    def run(self):
-        """Import the export, all or nothing; returns the Report. `progress(fraction, stage)` is
-        told how far it has come (0 to 1) and what it is doing."""
-        source = ExportSource(self.path)
-        self.source = source
+    def open(self):
+        self.source = ExportSource(self.path)
         try:
-            self.info = read_info(source)
-            with transaction.atomic():
-                if self.index is None:
-                    self.index = create_blog(self.info.title)
-                    self.report.blog_created = self.index.title
-                self.site = self.index.get_site()
-                self.prepare()
-                # Read twice, keeping little: first which posts and pages the export holds (so that
-                # each new one gets its id, and every link to it can be written at once), then
-                # each post or page in turn, written a batch at a time.
-                self.read(source, self.survey, 0, SURVEY_SHARE, "Reading the export")
-                self.reserve_ids()
-                self.read(source, self.handle, SURVEY_SHARE, READING_SHARE, "Writing the posts and pages")
-                self.write_new_pages()
-                self.report.format = self.info.format
-                self.step(0, "Writing the comments")
-                self.import_comments()
-                self.step(1, "Writing the redirects")
-                self.label_redirects()
-                self.archive_redirects()
-                self.save_redirects()
-                self.announce()
-                if self.dry_run:
-                    raise DryRun
-        except DryRun:
-            self.remove_saved_files()
+            self.info = read_info(self.source)
         except BaseException:
-            self.remove_saved_files()
+            self.source.close()
             raise
-        finally:
-            source.close()
-        return self.report
 
-    def read(self, source, handle, start, end, stage):
-        """Pass each entry of the export to `handle`, telling the progress bar how far it is."""
-        size, done = source.size or 1, 0
-
-        def count(n):
-            nonlocal done
-            done += n
-            self.progress(start + (end - start) * min(done / size, 1), stage)
-
-        self.progress(start, stage)
-        with source.open() as raw:
-            for entry in read_entries(CountingReader(raw, count), self.info):
-                handle(entry)
-
-    def step(self, number, stage):
-        """One of the two steps of writing what was read."""
-        self.progress(READING_SHARE + (1 - READING_SHARE) * number / 2, stage)
-
-    def remove_saved_files(self):
-        # Image files are not part of the database transaction: take them back by hand.
-        for stored in self.saved_files:
-            stored.delete(save=False)
+    def entries(self, stream):
+        return read_entries(stream, self.info)
 
     def prepare(self):
+        super().prepare()
         self.pages_by_blogger_id = dict(
             BlogPostPage.objects.child_of(self.index).exclude(blogger_id="").values_list("blogger_id", "pk")
         )
-        self.site_root = self.site.root_page.specific
         self.static_by_blogger_id = dict(
             StaticPage.objects.descendant_of(self.site_root, inclusive=True)
             .exclude(blogger_id="")
             .values_list("blogger_id", "pk")
         )
-        # Old path: (redirect id or None for one not saved yet, page id, route), for the site's redirects.
-        self.redirects = {
-            old_path: (pk, page_id, route)
-            for pk, old_path, page_id, route in Redirect.objects.filter(site=self.site).values_list(
-                "pk", "old_path", "redirect_page_id", "redirect_page_route_path"
-            )
-        }
-        self.pages_by_path = {
-            path: page_id for path, (_pk, page_id, _route) in self.redirects.items() if page_id
-        }
-        self.new_redirects = []
-        self.new_pages = {BlogPostPage: [], StaticPage: []}  # written a batch at a time
-        self.wanted = []  # (kind, Blogger id, old path) of each post and page that will be written
         self.reserved = {}  # (kind, Blogger id): the id a new post or page will have
-        self.seen = set()  # (kind, Blogger id) of the posts and pages handled
-        self.created_ids = []
-        self.commented_page_ids = set()
-        self.used_slugs = set(self.index.get_children().values_list("slug", flat=True))
-        self.used_top_slugs = (
-            self.used_slugs
-            if self.site_root.pk == self.index.pk
-            else set(self.site_root.get_children().values_list("slug", flat=True))
-        )
-        self.year_archives = set()
-        self.authors = {author.name.lower(): author for author in Author.objects.all()}
-        self.comments = {}  # a post's Blogger id: its comments (Reply), in export order
-        self.comment_ids = set()
-        self.images = {}
-        self.month_archives = set()
-        self.tags = {}
-        self.label_spellings = {}
+        # A post's comments are kept until the last of them has been read (the first reading
+        # counts them), then written: memory holds only the threads still being read.
+        self.expected_comments = {}  # a post's Blogger id: how many comments the export gives it
+        self.comments = {}  # a post's Blogger id: its comments read so far (Reply)
+        self.deleted_comment_ids = set()
+        self.writer = CommentWriter(BloggerComment, "blogger_id", self.report)
 
     def survey(self, entry):
-        """The first reading: the blog's hosts, and the posts and pages that will be written."""
+        """The first reading: the blog's hosts, the posts and pages that will be written, and how
+        many comments each post has."""
         for url in (self.info.url, entry.url if entry.kind == "post" else ""):
             host = urlsplit(url).netloc.lower().removeprefix("www.")
             if host and host not in self.old_hosts:
                 self.old_hosts.add(host)
+        if entry.kind == "comment" and entry.status != "deleted":
+            self.expected_comments[entry.post_id] = self.expected_comments.get(entry.post_id, 0) + 1
         if entry.kind not in {"post", "page"} or entry.status == "deleted" or entry.published is None:
             return
         key = (entry.kind, entry.blogger_id)
@@ -319,9 +138,12 @@ class BloggerImporter:
         elif entry.kind == "comment":
             if entry.status == "deleted":
                 self.report.comments_deleted += 1
+                self.deleted_comment_ids.add(entry.blogger_id)
             else:
-                self.comments.setdefault(entry.post_id, []).append(Reply.of(entry))
-                self.comment_ids.add(entry.blogger_id)
+                replies = self.comments.setdefault(entry.post_id, [])
+                replies.append(reply_of(entry))
+                if len(replies) >= self.expected_comments.get(entry.post_id, 0):
+                    self.write_thread(entry.post_id, self.comments.pop(entry.post_id))
 
     # -- posts -------------------------------------------------------------------------------------
 
@@ -336,10 +158,8 @@ class BloggerImporter:
             return
         if entry.status == "draft":
             self.report.drafts += 1
-        for label in entry.labels:
-            self.report.labels.add(label.lower())
-            self.label_spellings.setdefault(label.lower(), set()).add(label)
-        if self.seen_before(entry):
+        self.note_labels(entry.labels)
+        if self.seen_before((entry.kind, entry.blogger_id), entry.label):
             self.report.posts_skipped += 1
             return
         page, unchanged = self.imported_before(entry, BlogPostPage, self.pages_by_blogger_id)
@@ -370,8 +190,8 @@ class BloggerImporter:
             self.report.feed_images += 1
         page.blogger_updated = entry.updated
         # An author named twice in the entry is its author once.
-        authors = dict.fromkeys(self.author(name, entry) for name, _uri in entry.authors[:5])
-        page.set_authors(list(authors) or [self.author("", entry)])
+        authors = dict.fromkeys(self.author(name) for name, _uri in entry.authors[:5])
+        page.set_authors(list(authors) or [self.author("")])
         page.tags.set(self.tags_for(self.unique_labels(entry.labels)))
         if creating:
             page.live = entry.status == "live"
@@ -382,49 +202,16 @@ class BloggerImporter:
             self.save_changed(entry, page)
         self.report.posts_created += creating
         self.report.posts_updated += not creating
-        self.count(entry, conversion)
-
-    def seen_before(self, entry):
-        """True for the second entry with a post's or page's id (the first one is imported)."""
-        key = (entry.kind, entry.blogger_id)
-        if key in self.seen:
-            self.report.warn(entry.label, "appears twice in the export; the first one is imported")
-            return True
-        self.seen.add(key)
-        return False
+        self.count(entry.label, conversion)
 
     def save_changed(self, entry, page):
         """A new revision of a post or page imported before, published as Blogger has it."""
-        revision = page.save_revision(log_action=False, clean=False)
-        if entry.status == "live":
-            revision.publish(log_action=False, skip_permission_checks=True)
-        elif page.live:
-            page.unpublish(log_action=False)
+        self.publish_changed(page, entry.status == "live")
         self.remember_path(entry, page)
 
     def add_new(self, entry, page):
-        """Keep a new post or page to write with the next batch of its kind (see bulk.add_pages)."""
         self.remember_path(entry, page)
-        batch = self.new_pages[type(page)]
-        batch.append(page)
-        if len(batch) >= bulk.BATCH:
-            self.write_new_pages()
-
-    def write_new_pages(self):
-        """Write the new posts and pages kept so far, as Wagtail's add_child(), save_revision() and
-        publish() (save_revision() alone for a draft) would leave them, a few INSERTs a table."""
-        for model, parent in ((StaticPage, self.site_root), (BlogPostPage, self.index)):
-            pages, self.new_pages[model] = self.new_pages[model], []
-            self.created_ids += [page.pk for page in bulk.add_pages(parent, pages)]
-        if len(self.new_redirects) >= bulk.BATCH:
-            self.save_redirects()
-
-    def count(self, entry, conversion):
-        self.report.links_rewritten += conversion.links_rewritten
-        self.report.images_imported += conversion.images_imported
-        self.report.images_external += conversion.images_external
-        for warning in conversion.warnings:
-            self.report.warn(entry.label, warning)
+        super().add_new(page)
 
     def imported_before(self, entry, model, ids):
         """(the page `entry` was imported as, or None; whether the export has it unchanged)."""
@@ -439,7 +226,7 @@ class BloggerImporter:
             reason = "in Blogger's trash" if entry.status == "deleted" else "has no publication date"
             self.report.warn(entry.label, f"{reason}; not imported")
             return
-        if self.seen_before(entry):
+        if self.seen_before((entry.kind, entry.blogger_id), entry.label):
             self.report.pages_skipped += 1
             return
         page, unchanged = self.imported_before(entry, StaticPage, self.static_by_blogger_id)
@@ -470,32 +257,7 @@ class BloggerImporter:
             self.save_changed(entry, page)
         self.report.pages_created += creating
         self.report.pages_updated += not creating
-        self.count(entry, conversion)
-
-    def top_slug(self, text):
-        base = slugify(text)[:80].strip("-") or "page"
-        if base in RESERVED_TOP_SLUGS:
-            base = f"{base}-page"
-        slug, number = base, 2
-        while slug in self.used_top_slugs:
-            slug, number = f"{base}-{number}", number + 1
-        return slug
-
-    def announce(self):
-        """What saving and publishing each new post and comment would have set off beyond the
-        indexes (which bulk.add_pages and bulk.add_comments fill), done once: the cached pages and
-        sidebar, the CDN."""
-        if self.created_ids or self.report.comments_created:
-            caching.forget(caching.SITE)
-        changed = set(self.created_ids) | self.commented_page_ids
-        if settings.WAGTAILFRONTENDCACHE and changed:
-            posts = (
-                BlogPostPage.objects.live()
-                .filter(pk__in=changed)
-                .prefetch_related("tags", "post_authors__author")
-            )
-            urls = [url for post in posts for url in post_urls(post)]
-            transaction.on_commit(lambda: PurgeBatch(urls).purge())
+        self.count(entry.label, conversion)
 
     def remember_path(self, entry, page):
         if not entry.old_path:
@@ -516,52 +278,7 @@ class BloggerImporter:
         stem = entry.old_path.rsplit("/", 1)[-1].removesuffix(".html") if entry.old_path else ""
         if UNTITLED_STEM.match(stem):
             stem = ""  # Blogger's name for a post without a title: the words chosen for it read better
-        base = slugify(stem) or slugify(title)[:80].strip("-") or f"post-{entry.blogger_id}"
-        if base in RESERVED_SLUGS or base.isdigit():
-            base = f"{base}-post"
-        slug, number = base, 2
-        while slug in self.used_slugs:
-            slug, number = f"{base}-{number}", number + 1
-        return slug
-
-    def author(self, name, entry):
-        name = (name or "").strip()[:255] or "Unknown author"
-        author = self.authors.get(name.lower())
-        if author is None:
-            author = Author.objects.create(name=name)
-            self.authors[name.lower()] = author
-            self.report.authors_created += 1
-        return author
-
-    @staticmethod
-    def unique_labels(labels):
-        seen, unique = set(), []
-        for label in labels:
-            if label.lower() not in seen:
-                seen.add(label.lower())
-                unique.append(label[:100])
-        return unique
-
-    def tags_for(self, labels):
-        # Labels keep the blog's spelling; case variants of one label share the first one's tag.
-        tags = []
-        for label in labels:
-            tag = self.tags.get(label.lower())
-            if tag is None:
-                tag = Tag.objects.filter(name__iexact=label).first()
-                if tag is None:
-                    tag = Tag.objects.create(name=label, slug=self.tag_slug(label))
-                self.tags[label.lower()] = tag
-            tags.append(tag)
-        return tags
-
-    @staticmethod
-    def tag_slug(label):
-        base = slugify(label, allow_unicode=True) or "label"
-        slug, number = base, 2
-        while Tag.objects.filter(slug=slug).exists():
-            slug, number = f"{base}-{number}", number + 1
-        return slug
+        return self.unique_slug(slugify(stem) or title, f"post-{entry.blogger_id}")
 
     # -- links between posts ---------------------------------------------------------------------
 
@@ -589,100 +306,21 @@ class BloggerImporter:
         page_id = self.pages_by_path.get(Redirect.normalise_path(parts.path))
         return f'<a linktype="page" id="{page_id}">' if page_id else None
 
-    # -- images ------------------------------------------------------------------------------------
-
-    def image_for(self, url, alt):
-        """The id of a Wagtail image for `url`, from a copy beside the export (or, with
-        --fetch-images, from the web); None when there is none."""
-        if url in self.images:
-            return self.images[url]
-        self.images[url] = None
-        try:
-            found = self.source.find_image(url)
-        except UnusableImage as error:
-            self.report.warnings.append(f"image {url}: {error}; kept at its address")
-            return None
-        if found is None and self.fetch_images:
-            found = self.download(url)
-        if found is None:
-            return None
-        data, name = found
-        digest = hashlib.sha1(data).hexdigest()
-        Image = get_image_model()
-        image = Image.objects.filter(file_hash=digest).first()
-        if image is None:
-            try:
-                opened = PILImage.open(BytesIO(data))
-                opened.verify()
-            except Exception as error:  # noqa: BLE001 - Pillow raises many kinds for a bad file
-                self.report.warnings.append(f"image {name}: not a readable image ({error}); kept as it was")
-                return None
-            pixels = opened.width * opened.height
-            if pixels > settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS:
-                self.report.warnings.append(
-                    f"image {name}: {opened.width}x{opened.height} has more than "
-                    f"{settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS:,} pixels; kept at its address"
-                )
-                return None
-            image = Image(
-                title=(alt or name)[:255], description=alt[:255], file_hash=digest, file_size=len(data)
-            )
-            image.file = ImageFile(BytesIO(data), name=name)
-            with transaction.atomic():  # a savepoint: a failure here must not spoil the import
-                image.save()
-            self.saved_files.append(image.file)
-        self.images[url] = image.pk
-        return image.pk
-
-    def download(self, url):
-        try:
-            data, content_type = download(url, allow_private_hosts=self.allow_private_hosts)
-            if not content_type.startswith("image/"):
-                raise DownloadRefused(f"not an image ({content_type or 'no type'})")
-        except DownloadRefused as error:
-            self.report.warnings.append(f"image {url}: not downloaded ({error}); kept at its address")
-            return None
-        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "image"
-        return data, name
+    def find_image(self, url):
+        return self.source.find_image(url)
 
     # -- old URLs ----------------------------------------------------------------------------------
 
-    def redirect(self, old_path, page, route=None):
-        """A permanent redirect from `old_path` on this site to `page` (at its `route`)."""
-        normalised = Redirect.normalise_path(quote(old_path, safe="/?=&%"))
-        route = Redirect.normalise_page_route_path(route or "")
-        existing = self.redirects.get(normalised)
-        if existing is not None:
-            pk, page_id, old_route = existing
-            if (page_id, old_route) != (page.pk, route):
-                self.redirects[normalised] = (pk, page.pk, route)
-                if pk:
-                    Redirect.objects.filter(pk=pk).update(
-                        redirect_page=page.pk,
-                        redirect_link="",
-                        redirect_page_route_path=route,
-                        is_permanent=True,
-                    )
-            return
-        self.redirects[normalised] = (None, page.pk, route)
-        self.new_redirects.append(
-            Redirect(
-                old_path=normalised, site=self.site, redirect_page_id=page.pk, redirect_page_route_path=route
-            )
-        )
-        self.report.redirects_created += 1
-
-    def save_redirects(self):
-        Redirect.objects.bulk_create(self.new_redirects, batch_size=bulk.BATCH)
-        self.new_redirects = []
+    def write_redirects(self):
+        self.label_redirects()
+        self.archive_redirects()
 
     def label_redirects(self):
         """A label's page and its feeds, from every spelling (Blogger's label addresses are spelled
         as the label was)."""
         for key, tag in self.tags.items():
             page, atom, rss = (
-                "/" + self.index.reverse_subpage(name, args=[tag.slug])
-                for name in ("tag_view", "tag_atom_view", "tag_rss_view")
+                self.label_route(tag, name) for name in ("tag_view", "tag_atom_view", "tag_rss_view")
             )
             for spelling in sorted(self.label_spellings.get(key, {tag.name})):
                 self.redirect(f"/search/label/{spelling}", self.index, route=page)
@@ -692,16 +330,8 @@ class BloggerImporter:
 
     def archive_redirects(self):
         """Month and year archives, in the address forms Blogger has used, and the blog's feeds."""
-        years = set()
-        for prefix in sorted(self.month_archives):
-            year, month = prefix.strip("/").split("/")
-            years.add(year)
-            route = f"/{year}/{month}/"
-            self.redirect(route, self.index, route=route)
-            self.redirect(f"/{year}_{month}_01_archive.html", self.index, route=route)
-        for year in sorted(years):
-            self.redirect(f"/{year}/", self.index, route=f"/{year}/")
-        atom, rss, comments = ("/" + self.index.reverse_subpage(name) for name in FEED_ROUTES)
+        self.month_redirects(day_format="/{year}_{month}_01_archive.html")
+        atom, rss, comments = self.feed_routes()
         for old, route in [
             ("/feeds/posts/default", atom),
             ("/feeds/posts/summary", atom),
@@ -716,109 +346,26 @@ class BloggerImporter:
 
     # -- comments ----------------------------------------------------------------------------------
 
-    def import_comments(self):
-        """The comments, a batch of posts' threads at a time."""
-        batch, size = [], 0
-        for post_id, replies in self.comments.items():
-            batch.append((post_id, replies))
-            size += len(replies)
-            if size >= bulk.BATCH:
-                self.import_threads(batch)
-                batch, size = [], 0
-        self.import_threads(batch)
-        self.comments = {}
-
-    def import_threads(self, threads):
-        """The comments of some posts, as (post's Blogger id, its comments) pairs."""
-        content_type = ContentType.objects.get_for_model(BlogPostPage)
-        max_level = max_thread_level_for_content_type(content_type)
-        known = dict(
-            BloggerComment.objects.filter(
-                blogger_id__in=[reply.blogger_id for _post, replies in threads for reply in replies]
-            ).values_list("blogger_id", "comment_id")
-        )
-        existing = XtdComment.norel_objects.in_bulk(known.values())
-        parents = {}  # Blogger id: XtdComment, saved before or new in this import
-        new = []  # comments of new threads, written together
-        one_by_one = []  # replies to comments imported before, threaded by XtdComment.save()
-        for post_id, replies in threads:
-            page_id = self.pages_by_blogger_id.get(post_id)
-            if page_id is None and post_id in self.static_by_blogger_id:
-                self.report.comments_on_pages += len(replies)  # only posts take comments here
-                continue
-            if page_id is None:
-                self.report.comments_orphaned += len(replies)
-                for reply in replies:
-                    self.report.warn(
-                        f"comment {reply.blogger_id}", f"its post {post_id} was not imported; skipped"
-                    )
-                continue
-            # Oldest first, so every reply's parent comes before it and xtd's thread order is by date.
-            for reply in sorted(replies, key=lambda r: (r.published or timezone.now(), r.blogger_id)):
-                if reply.blogger_id in known:
-                    comment = existing[known[reply.blogger_id]]
-                    if (comment.comment, comment.user_name, comment.user_url) != (
-                        reply.text,
-                        reply.name,
-                        reply.url,
-                    ):
-                        XtdComment.norel_objects.filter(pk=comment.pk).update(
-                            comment=reply.text, user_name=reply.name, user_url=reply.url
-                        )
-                        self.report.comments_updated += 1
-                    else:
-                        self.report.comments_unchanged += 1
-                    parents[reply.blogger_id] = comment
-                    continue
-                parent = None
-                if reply.parent_id and reply.parent_id != reply.blogger_id:
-                    parent = parents.get(reply.parent_id) or existing.get(known.get(reply.parent_id))
-                    if parent is None:
-                        reason = "was deleted" if reply.parent_id not in self.comment_ids else "is missing"
-                        self.report.warn(
-                            f"comment {reply.blogger_id}",
-                            f"the comment it answers {reason}; kept as a top-level comment",
-                        )
-                    else:
-                        # Deeper than the site nests: answer the deepest comment allowed instead.
-                        while parent.level >= max_level:
-                            parent = self.parent_of(parent, existing)
-                comment = XtdComment(
-                    content_type=content_type,
-                    object_pk=str(page_id),
-                    site_id=settings.SITE_ID,
-                    user_name=reply.name,
-                    user_url=reply.url,
-                    comment=reply.text,
-                    submit_date=reply.published or timezone.now(),
-                    is_public=True,
-                    is_removed=False,
+    def write_thread(self, post_id, replies):
+        """The comments of one post, handed to the writer (which writes a batch of threads at a
+        time); the post may come later in the export, its id is known (see reserve_ids)."""
+        page_id = self.pages_by_blogger_id.get(post_id) or self.reserved.get(("post", post_id))
+        if page_id is None and (post_id in self.static_by_blogger_id or ("page", post_id) in self.reserved):
+            self.report.comments_on_pages += len(replies)  # only posts take comments here
+            return
+        if page_id is None:
+            self.report.comments_orphaned += len(replies)
+            for reply in replies:
+                self.report.warn(
+                    f"comment {reply.source_id}", f"its post {post_id} was not imported; skipped"
                 )
-                comment.blogger_id = reply.blogger_id
-                comment.reply_to = parent
-                comment.level = parent.level + 1 if parent else 0
-                # A reply within a thread saved before goes through xtd's own threading.
-                comment.in_old_thread = parent is not None and (parent.pk is not None or parent.in_old_thread)
-                (one_by_one if comment.in_old_thread else new).append(comment)
-                parents[reply.blogger_id] = comment
-        self.save_comments(new, one_by_one)
+            return
+        self.writer.add(page_id, replies, self.deleted_comment_ids)
 
-    @staticmethod
-    def parent_of(comment, existing):
-        if comment.pk is None:
-            return comment.reply_to
-        return existing.get(comment.parent_id) or XtdComment.norel_objects.get(pk=comment.parent_id)
-
-    def save_comments(self, new, one_by_one):
-        # New threads are written in bulk: no per-comment signals, so no cache bump, CDN purge
-        # or notification per comment (announce() bumps once; imported comments email no one).
-        bulk.add_comments(new)
-        for comment in one_by_one:
-            comment.parent_id = comment.reply_to.pk
-            comment.save()
-        BloggerComment.objects.bulk_create(
-            [BloggerComment(blogger_id=c.blogger_id, comment=c) for c in new + one_by_one],
-            batch_size=bulk.BATCH,
-        )
-        self.report.comments_created += len(new) + len(one_by_one)
-        self.commented_page_ids |= {int(comment.object_pk) for comment in new}
+    def write_comments(self):
+        """The threads not written yet, then the writer's last batch."""
+        for post_id, replies in self.comments.items():
+            self.write_thread(post_id, replies)
+        self.comments = {}
+        self.writer.close()
+        self.commented_page_ids |= self.writer.commented_page_ids

@@ -1,8 +1,9 @@
 """Imports as jobs (BloggerImport rows): an upload checked and stored, one import at a time per
 site, the dry run and the import run by tasks (blog/tasks.py), their progress and summaries.
 
-An upload is read as bytes, never by its name: its first bytes say whether it is a zip or XML,
-it is checked as a Blogger export (ExportSource's zip guards included) before anything is kept,
+An upload is read as bytes, never by its name: its first bytes say whether it is a zip, a
+WordPress export (WXR) or other XML, it is checked as a Blogger or WordPress export
+(ExportSource's zip guards included) before anything is kept,
 and it is stored under a name made here, in its own folder of the default storage's private
 `blogger-imports/` folder (never served: broadsheet/views.py serves only image folders). The
 file is removed once its import has finished, failed or been discarded.
@@ -22,15 +23,27 @@ from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
+from blog.importing.base import MAX_STORED_WARNINGS, ExportError
 from blog.models import ACTIVE_IMPORT_STATUSES, BloggerImport, ImportStatus
 from blog.setup import default_site
+from blog.wordpress import wxr
+from blog.wordpress.importer import WordPressImporter
 
-from .feed import ExportError, ExportSource, read_info
-from .importer import MAX_STORED_WARNINGS, BloggerImporter
+from . import feed
+from .importer import BloggerImporter
 
 UPLOAD_FOLDER = "blogger-imports"
 XML_START = (b"<", b"\xef\xbb\xbf<")  # with or without a byte order mark
 ZIP_START = b"PK\x03\x04"
+HEAD_BYTES = 4096  # enough for a WXR file's <rss> and its namespaces
+BLOGGER, WORDPRESS = "blogger", "wordpress"
+WXR_MARKS = (b"<rss", b"wordpress.org/export/")
+# The name an upload is stored under says which importer reads it.
+STORED_NAMES = {
+    (BLOGGER, ".zip"): "export.zip",
+    (BLOGGER, ".xml"): "export.xml",
+    (WORDPRESS, ".xml"): "wordpress.xml",
+}
 # An import that has reported nothing for this long is taken to have died with its worker.
 STALE_AFTER = timedelta(minutes=30)
 
@@ -81,18 +94,39 @@ def is_stale(job):
 
 
 def kind_of(head):
-    """ ".zip" or ".xml" from a file's first bytes, else None."""
+    """(format, suffix) from a file's first bytes: ("blogger", ".zip"), ("wordpress", ".xml") for
+    a WXR file, ("blogger", ".xml") for other XML; None for anything else."""
     if head.startswith(ZIP_START):
-        return ".zip"
+        return BLOGGER, ".zip"
     if head.lstrip(b" \t\r\n").startswith(XML_START) or head.startswith(XML_START):
-        return ".xml"
+        return (WORDPRESS if all(mark in head for mark in WXR_MARKS) else BLOGGER), ".xml"
     return None
+
+
+def source_and_info(kind, path):
+    """The export at `path` opened and its first lines read, as the importer of `kind` reads it."""
+    if kind == WORDPRESS:
+        source = wxr.WxrSource(path)
+        return source, wxr.read_info(source)
+    source = feed.ExportSource(path)
+    try:
+        return source, feed.read_info(source)
+    except BaseException:
+        source.close()
+        raise
+
+
+def importer_for(stored_name):
+    """The importer class for an upload stored under `stored_name`."""
+    return (
+        WordPressImporter if Path(stored_name).name == STORED_NAMES[(WORDPRESS, ".xml")] else BloggerImporter
+    )
 
 
 def store_upload(upload):
     """Check an uploaded export and keep it; returns (stored name, FeedInfo). Raises
     UploadRefused, having kept nothing, for a file too large, not XML or a zip, or not a
-    Blogger export."""
+    Blogger or WordPress export."""
     limit = settings.BLOGGER_IMPORT_MAX_UPLOAD_MB * 2**20
     if upload.size > limit:
         raise UploadRefused(
@@ -101,22 +135,21 @@ def store_upload(upload):
             status=413,
         )
     upload.seek(0)
-    kind = kind_of(upload.read(64))
+    kind = kind_of(upload.read(HEAD_BYTES))
     if kind is None:
         raise UploadRefused(
-            "This is not a Blogger export: the file is neither XML (Blogger's .xml backup, "
-            "Takeout's feed.atom) nor a zip (Takeout's .zip)."
+            "This is not a Blogger or WordPress export: the file is neither XML (Blogger's .xml "
+            "backup, Takeout's feed.atom, WordPress's export) nor a zip (Takeout's .zip)."
         )
     upload.seek(0)
     with tempfile.TemporaryDirectory() as folder:
-        copy = Path(folder) / f"export{kind}"
+        copy = Path(folder) / STORED_NAMES[kind]
         with copy.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
         source = None
         try:
-            source = ExportSource(copy)
-            info = read_info(source)
+            source, info = source_and_info(kind[0], copy)
         except ExportError as error:
             message = str(error).removeprefix(f"{copy}: ")
             raise UploadRefused(message[:1].upper() + message[1:]) from None
@@ -124,7 +157,9 @@ def store_upload(upload):
             if source is not None:
                 source.close()
         with copy.open("rb") as stored:
-            name = default_storage.save(f"{UPLOAD_FOLDER}/{uuid.uuid4().hex}/export{kind}", File(stored))
+            name = default_storage.save(
+                f"{UPLOAD_FOLDER}/{uuid.uuid4().hex}/{STORED_NAMES[kind]}", File(stored)
+            )
     return name, info
 
 
@@ -215,7 +250,7 @@ def run_job(job_id, expected, dry_run):
     path = None
     try:
         with local_copy(job) as path:
-            importer = BloggerImporter(
+            importer = importer_for(job.file)(
                 path,
                 job.blog_index,
                 dry_run=dry_run,

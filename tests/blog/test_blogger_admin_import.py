@@ -169,7 +169,7 @@ BAD_UPLOADS = {
         "photo.xml",
         b"\x89PNG\r\n\x1a\n" + b"\0" * 100,
         400,
-        "This is not a Blogger export: the file is neither XML",
+        "This is not a Blogger or WordPress export: the file is neither XML",
     ),
     "another XML document": (
         "feed.atom",
@@ -255,10 +255,10 @@ def test_only_users_allowed_to_import_see_the_import(client, blog_index):
         assert (response.status_code, response["Location"]) == (302, "/admin/")
     assert "you do not have permission" in text_of(client.get("/admin/blogger-import/", follow=True))
     assert not BloggerImport.objects.exists()
-    assert "Import from Blogger" not in client.get("/admin/").content.decode()
+    assert "Import a blog" not in client.get("/admin/").content.decode()
     editor.user_permissions.add(Permission.objects.get(codename="import_blogger"))
     assert client.get("/admin/blogger-import/").status_code == 200
-    assert "Import from Blogger" in client.get("/admin/").content.decode()
+    assert "Import a blog" in client.get("/admin/").content.decode()
 
 
 @pytest.fixture

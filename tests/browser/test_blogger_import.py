@@ -30,8 +30,8 @@ def test_an_editor_uploads_an_export_reads_the_dry_run_and_watches_the_import(
     django_user_model.objects.create_superuser("editor", "editor@example.com", PASSWORD)
     log_in(page, base, "editor")
 
-    page.get_by_role("link", name="Import from Blogger").click()
-    page.get_by_label("Blogger export").set_input_files(str(FIXTURES / "classic.xml"))
+    page.get_by_role("link", name="Import a blog").click()
+    page.get_by_label("Export", exact=True).set_input_files(str(FIXTURES / "classic.xml"))
     page.get_by_role("button", name="Upload and check").click()
 
     # The page reloads itself until the worker has run the dry run.

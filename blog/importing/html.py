@@ -1,4 +1,5 @@
-"""Turn a Blogger post's HTML into Broadsheet's StreamField blocks, and a comment's into plain text.
+"""Turn an imported post's HTML (Blogger's, WordPress's) into Broadsheet's StreamField blocks, and a
+comment's into plain text.
 
 The HTML is parsed with Beautiful Soup (the parser Wagtail itself uses) and walked once: block
 elements become blocks, everything else gathers into rich-text paragraphs written out tag by tag
@@ -241,6 +242,8 @@ class BodyConverter:
         if name == "table" and "tr-caption-container" in (node.get("class") or []):
             self.captioned_table(node)
             return
+        if name == "figure" and self.figure(node):
+            return
         if name == "br":
             # Blogger writes paragraphs as text separated by two line breaks.
             if self.inline and self.inline[-1] == "<br/>":
@@ -371,6 +374,9 @@ class BodyConverter:
             src = param.get("value", "") if param else ""
             if not src and node.find("embed"):
                 src = node.find("embed").get("src", "")
+        self.embed_url(src, node)
+
+    def embed_url(self, src, node=None, caption=""):
         url = safe_url(src, self.base_url)
         if not url.startswith(("http://", "https://")):
             return
@@ -379,14 +385,14 @@ class BodyConverter:
             url = f"https://www.youtube.com/watch?v={youtube.group(1)}"
         elif vimeo:
             url = f"https://vimeo.com/{vimeo.group(1)}"
-        elif self.is_flash(node, url):
+        elif node is not None and self.is_flash(node, url):
             # Browsers no longer play Flash: keep where it was, as a link.
             self.result.warnings.append(f"Flash, which browsers no longer play, kept as a link: {url}")
             link = f'<a href="{escape(url)}">{escape(url)}</a>'
             html = clean_rich_text(f"<p>A Flash object that browsers no longer play: {link}</p>")
             self.add_block({"type": "paragraph", "value": html})
             return
-        self.add_block({"type": "embed", "value": {"url": url, "caption": ""}})
+        self.add_block({"type": "embed", "value": {"url": url, "caption": caption[:500]}})
 
     @staticmethod
     def is_flash(node, url):
@@ -422,6 +428,27 @@ class BodyConverter:
             self.result.warnings.append(f"image kept at its external address: {src}")
             value = {"url": src, "alt_text": alt, "caption": caption[:500], "link": href}
             self.add_block({"type": "external_image", "value": value})
+
+    def figure(self, node):
+        """An HTML5 figure (WordPress's image and embed blocks, `[caption]`): an image or an embed
+        with its figcaption as the caption. False for any other figure, walked as a container."""
+        caption_node = node.find("figcaption")
+        caption = plain(caption_node) if caption_node else ""
+        classes = " ".join(node.get("class") or [])
+        if "wp-block-embed" in classes:
+            frame = node.find(["iframe", "embed", "object"])
+            if caption_node is not None:
+                caption_node.decompose()
+            src = (frame.get("src") or frame.get("data") or "") if frame is not None else plain(node)
+            self.embed_url(src, frame, caption=caption)
+            return True
+        images = node.find_all("img")
+        if len(images) != 1:
+            return False
+        image = images[0]
+        link = image.parent.get("href") if image.parent and image.parent.name == "a" else None
+        self.image(image, link=link, caption=caption)
+        return True
 
     def captioned_table(self, node):
         """Blogger's captioned image: a table with the image in one cell and the caption below."""

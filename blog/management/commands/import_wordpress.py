@@ -1,0 +1,47 @@
+"""Import a WordPress export (WXR, from Tools → Export) into a blog, or, on an empty install,
+into a new site made for it."""
+
+from blog.management.importing import ImportCommand
+from blog.wordpress.importer import WordPressImporter
+from blog.wordpress.wxr import WxrSource
+
+
+class Command(ImportCommand):
+    help = (
+        "Import a WordPress export (WXR): posts, pages, drafts, scheduled and private posts, categories "
+        "and tags as labels, authors, images, comment threads, links between posts and redirects from "
+        "the old addresses. With no blog yet, the site's home page and blog are made, named after the "
+        "site. Safe to run again: only what is new or changed is written."
+    )
+    export_help = "The export: the .xml file WordPress's Tools → Export gives"
+    fetch_help = "Download images that are not in --media-dir from their address on the old site."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--media-dir",
+            help="A copy of the site's wp-content/uploads folder (or of the folder holding wp-content): "
+            "images the posts show are imported from it.",
+        )
+        parser.add_argument(
+            "--old-host",
+            action="append",
+            default=[],
+            help="Another address the site was served at, for rewriting links between posts. "
+            "Repeatable. The site's own address is read from the export.",
+        )
+
+    def check_file(self, export):
+        WxrSource(export).close()
+
+    def importer(self, export, index, options, progress):
+        return WordPressImporter(
+            export,
+            index,
+            dry_run=options["dry_run"],
+            media_dir=options["media_dir"],
+            old_hosts=options["old_host"],
+            fetch_images=options["fetch_images"],
+            allow_private_hosts=options["allow_private_hosts"],
+            progress=progress,
+        )
