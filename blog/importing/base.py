@@ -417,8 +417,9 @@ class Importer:
 
     # -- old URLs ----------------------------------------------------------------------------------
 
-    def redirect(self, old_path, page, route=None):
-        """A permanent redirect from `old_path` on this site to `page` (at its `route`)."""
+    def redirect(self, old_path, page, route=None, permanent=True):
+        """A redirect (permanent unless said otherwise) from `old_path` on this site to `page` (at
+        its `route`)."""
         normalised = Redirect.normalise_path(quote(old_path, safe="/?=&%"))
         route = Redirect.normalise_page_route_path(route or "")
         existing = self.redirects.get(normalised)
@@ -431,14 +432,29 @@ class Importer:
                         redirect_page=page.pk,
                         redirect_link="",
                         redirect_page_route_path=route,
-                        is_permanent=True,
+                        is_permanent=permanent,
                     )
             return
         self.redirects[normalised] = (None, page.pk, route)
         self.new_redirects.append(
             Redirect(
-                old_path=normalised, site=self.site, redirect_page_id=page.pk, redirect_page_route_path=route
+                old_path=normalised,
+                site=self.site,
+                redirect_page_id=page.pk,
+                redirect_page_route_path=route,
+                is_permanent=permanent,
             )
+        )
+        self.report.redirects_created += 1
+
+    def link_redirect(self, old_path, url, permanent=True):
+        """A redirect from `old_path` on this site to the address `url`, unless one is there."""
+        normalised = Redirect.normalise_path(quote(old_path, safe="/?=&%"))
+        if normalised in self.redirects:
+            return
+        self.redirects[normalised] = (None, None, "")
+        self.new_redirects.append(
+            Redirect(old_path=normalised, site=self.site, redirect_link=url[:255], is_permanent=permanent)
         )
         self.report.redirects_created += 1
 

@@ -407,7 +407,7 @@ class BodyConverter:
         self.image(images[0], link=node.get("href"))
         return True
 
-    def image(self, node, link, caption=""):
+    def image(self, node, link, caption="", credit=""):
         src = safe_url(node.get("src"), self.base_url)
         if not src.startswith(("http://", "https://")):
             return
@@ -421,11 +421,12 @@ class BodyConverter:
         if image_id:
             self.result.images_imported += 1
             self.result.first_image = self.result.first_image or image_id
-            value = {"image": image_id, "alt_text": alt, "caption": caption[:500], "credit": ""}
+            value = {"image": image_id, "alt_text": alt, "caption": caption[:500], "credit": credit[:255]}
             self.add_block({"type": "image", "value": value})
         else:
             self.result.images_external += 1
             self.result.warnings.append(f"image kept at its external address: {src}")
+            caption = f"{caption} {credit}".strip()  # an image kept at its address has no credit of its own
             value = {"url": src, "alt_text": alt, "caption": caption[:500], "link": href}
             self.add_block({"type": "external_image", "value": value})
 
@@ -433,6 +434,11 @@ class BodyConverter:
         """An HTML5 figure (WordPress's image and embed blocks, `[caption]`): an image or an embed
         with its figcaption as the caption. False for any other figure, walked as a container."""
         caption_node = node.find("figcaption")
+        # The credit as Broadsheet's own export (and its image template) writes it.
+        credit_node = caption_node.find(class_="figure__credit") if caption_node else None
+        credit = plain(credit_node) if credit_node else ""
+        if credit_node is not None:
+            credit_node.decompose()
         caption = plain(caption_node) if caption_node else ""
         classes = " ".join(node.get("class") or [])
         if "wp-block-embed" in classes:
@@ -447,7 +453,7 @@ class BodyConverter:
             return False
         image = images[0]
         link = image.parent.get("href") if image.parent and image.parent.name == "a" else None
-        self.image(image, link=link, caption=caption)
+        self.image(image, link=link, caption=caption, credit=credit)
         return True
 
     def captioned_table(self, node):

@@ -25,7 +25,7 @@ from broadsheet import caching
 from broadsheet.mail import one_line
 
 from .content import ContentConverter
-from .wxr import Author, Item, Term, WxrSource, read_info, read_items
+from .wxr import Author, Item, KeptRedirect, Term, WxrSource, read_info, read_items
 
 UPLOADS = "/wp-content/uploads/"
 RESIZED = re.compile(r"-\d+x\d+(?=\.[A-Za-z0-9]+$)")  # "quay-300x200.jpg", a size WordPress made
@@ -116,6 +116,8 @@ class WordPressImporter(Importer):
         self.link_ids = {}  # WordPress id of a post or page: its page's id, for ?p= links
         self.item_paths = {}  # a post's or page's old path: its page's id
         self.attachments = {}  # WordPress id of an attachment: (its address, its alt text)
+        self.attached_files = {}  # an attachment's address: its file under the uploads folder
+        self.kept_redirects = {}  # old path: KeptRedirect, from a Broadsheet export
         self.wp_authors = {}  # login: display name
         self.terms = {}  # (taxonomy, slug): Term
         self.term_labels = {}  # (taxonomy, slug): the label it became
@@ -137,6 +139,8 @@ class WordPressImporter(Importer):
             if entry.post_type == "attachment" and entry.attachment_url:
                 alt = entry.meta.get("_wp_attachment_image_alt", "") or entry.title
                 self.attachments[entry.post_id] = (entry.attachment_url, alt)
+                if entry.meta.get("_wp_attached_file"):
+                    self.attached_files[entry.attachment_url] = entry.meta["_wp_attached_file"]
             kind = self.kind_of(entry)
             if kind and (entry.status in LIVE or entry.status in DRAFT):
                 key = (kind, entry.post_id)
@@ -151,6 +155,8 @@ class WordPressImporter(Importer):
             self.wp_authors[entry.login] = entry.name
         elif isinstance(entry, Term):
             self.terms[(entry.taxonomy, entry.slug)] = entry
+        elif isinstance(entry, KeptRedirect):
+            self.kept_redirects[entry.old_path] = entry
 
     @staticmethod
     def kind_of(item):
@@ -213,6 +219,8 @@ class WordPressImporter(Importer):
             item.meta.get("_thumbnail_id", ""),
             item.meta.get("_yoast_wpseo_metadesc", ""),
         ]
+        if item.coauthors:
+            parts.append(repr(item.coauthors))
         return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
 
     def import_item(self, item, kind):
@@ -291,11 +299,15 @@ class WordPressImporter(Importer):
             if page.feed_image_id != image_id:
                 self.report.feed_images += 1
             page.feed_image_id = image_id
-        name = self.wp_authors.get(item.creator) or item.creator
-        author = self.author(name)
-        if item.creator:
-            self.author_logins.setdefault(author.pk, item.creator)
-        page.set_authors([author])
+        authors = []
+        # A Broadsheet export names every author in byline order; WordPress's names one.
+        for login in item.coauthors or [item.creator]:
+            author = self.author(self.wp_authors.get(login) or login)
+            if login:
+                self.author_logins.setdefault(author.pk, login)
+            if author not in authors:
+                authors.append(author)
+        page.set_authors(authors)
         page.tags.set(self.tags_for(self.unique_labels(labels)))
 
     def labels_of(self, item):
@@ -443,9 +455,12 @@ class WordPressImporter(Importer):
         if self.media_dir is None:
             return None
         path = unquote(urlsplit(url).path)
-        if UPLOADS not in path:
+        if UPLOADS in path:
+            relative = PurePosixPath(path.split(UPLOADS, 1)[1])
+        elif url in self.attached_files:  # an attachment's file, where uploads are kept elsewhere
+            relative = PurePosixPath(self.attached_files[url])
+        else:
             return None
-        relative = PurePosixPath(path.split(UPLOADS, 1)[1])
         if ".." in relative.parts or not relative.parts:
             return None
         root = self.media_dir.resolve()
@@ -482,7 +497,23 @@ class WordPressImporter(Importer):
         if Redirect.normalise_path(old) != Redirect.normalise_path(self.old_index_path + route.lstrip("/")):
             self.redirect(old, self.index, route=route)
 
+    def write_kept_redirects(self):
+        """The redirects a Broadsheet export carries, as that site had them (before the old
+        addresses worked out here, which do not replace them)."""
+        for kept in self.kept_redirects.values():
+            if kept.url:
+                self.link_redirect(kept.old_path, kept.url, kept.permanent)
+                continue
+            page_id = self.index.pk if kept.blog else self.link_ids.get(kept.post_id)
+            if page_id is None:
+                self.report.warn(
+                    f"redirect {kept.old_path}", f"leads to item {kept.post_id}, not imported; skipped"
+                )
+                continue
+            self.redirect(kept.old_path, Page(pk=page_id), route=kept.route, permanent=kept.permanent)
+
     def write_redirects(self):
+        self.write_kept_redirects()
         atom, rss, comments = self.feed_routes()
         # Category and tag archives (a category also by its parents' path), their feeds, and ?cat=, ?tag=.
         for (taxonomy, slug), label in self.term_labels.items():

@@ -14,6 +14,7 @@ writes one.
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import ParseError
@@ -22,6 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from django.utils import timezone
 
+from blog.export.wxr import EXTENSION
 from blog.importing.base import ExportError
 
 WP_PREFIX = "http://wordpress.org/export/"
@@ -77,6 +79,19 @@ class Comment:
 
 
 @dataclass
+class KeptRedirect:
+    """A redirect a Broadsheet export carries (`broadsheet:redirect`, see blog/export/wxr.py): to
+    the item `post_id`, to the blog (`blog`), or to `url`, at `route` inside the page."""
+
+    old_path: str
+    permanent: bool = True
+    post_id: int = 0
+    blog: bool = False
+    url: str = ""
+    route: str = ""
+
+
+@dataclass
 class Item:
     """One ``item``: a post, page, attachment or anything else WordPress keeps as a post."""
 
@@ -99,6 +114,7 @@ class Item:
     tags: list = field(default_factory=list)  # (nicename, name)
     meta: dict = field(default_factory=dict)
     comments: list = field(default_factory=list)
+    coauthors: list = field(default_factory=list)  # logins, in byline order (a Broadsheet export's)
 
     @property
     def label(self):
@@ -290,6 +306,15 @@ def read_channel_child(element, info):
         info.url = info.url or text(element)
     elif name == "item":
         return read_item(element)
+    elif name == "redirect" and namespace(element.tag) == EXTENSION and element.get("old_path"):
+        return KeptRedirect(
+            old_path=element.get("old_path"),
+            permanent=element.get("permanent") != "0",
+            post_id=number(element.get("post_id")),
+            blog=element.get("blog") == "1",
+            url=element.get("url", ""),
+            route=element.get("route", ""),
+        )
     return None
 
 
@@ -310,7 +335,7 @@ def read_item(element):
     for child in element:
         name, ns = local(child.tag), namespace(child.tag)
         if not ns and name == "title":
-            item.title = text(child)
+            item.title = unescape(text(child))  # WordPress shows a title as HTML: "Q&amp;A" is "Q&A"
         elif not ns and name == "link":
             item.link = text(child)
         elif not ns and name == "category":
@@ -330,6 +355,8 @@ def read_item(element):
             item.meta.setdefault(meta.get("meta_key", ""), meta.get("meta_value", ""))
         elif is_wp(child.tag) and name == "comment":
             item.comments.append(read_comment(child))
+        elif ns == EXTENSION and name == "author" and child.get("login"):
+            item.coauthors.append(child.get("login"))
     return item
 
 
