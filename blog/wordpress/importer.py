@@ -118,6 +118,7 @@ class WordPressImporter(Importer):
         self.attachments = {}  # WordPress id of an attachment: (its address, its alt text)
         self.attached_files = {}  # an attachment's address: its file under the uploads folder
         self.kept_redirects = {}  # old path: KeptRedirect, from a Broadsheet export
+        self.wp_bios = {}  # login: the author's bio, from a Broadsheet export
         self.wp_authors = {}  # login: display name
         self.terms = {}  # (taxonomy, slug): Term
         self.term_labels = {}  # (taxonomy, slug): the label it became
@@ -153,6 +154,8 @@ class WordPressImporter(Importer):
     def note(self, entry):
         if isinstance(entry, Author):
             self.wp_authors[entry.login] = entry.name
+            if entry.bio:
+                self.wp_bios[entry.login] = entry.bio
         elif isinstance(entry, Term):
             self.terms[(entry.taxonomy, entry.slug)] = entry
         elif isinstance(entry, KeptRedirect):
@@ -305,6 +308,9 @@ class WordPressImporter(Importer):
             author = self.author(self.wp_authors.get(login) or login)
             if login:
                 self.author_logins.setdefault(author.pk, login)
+            if not author.bio and self.wp_bios.get(login):
+                author.bio = self.wp_bios[login]
+                author.save(update_fields=["bio"])
             if author not in authors:
                 authors.append(author)
         page.set_authors(authors)

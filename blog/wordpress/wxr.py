@@ -49,6 +49,7 @@ class Author:
     login: str
     name: str
     email: str = ""
+    bio: str = ""  # a Broadsheet export's `broadsheet:bio`
 
 
 @dataclass
@@ -280,7 +281,13 @@ def read_channel_child(element, info):
                 part for part in (fields.get("author_first_name"), fields.get("author_last_name")) if part
             )
             display = fields.get("author_display_name") or full_name or login
-            return Author(login=login, name=display, email=fields.get("author_email", ""))
+            bio = element.find(f"{{{EXTENSION}}}bio")
+            return Author(
+                login=login,
+                name=display,
+                email=fields.get("author_email", ""),
+                bio=(bio.text or "").strip() if bio is not None else "",
+            )
         elif name == "category":
             fields = wp_fields(element)
             return Term(

@@ -96,7 +96,7 @@ def snapshot():
     for redirect in Redirect.objects.select_related("redirect_page"):
         target = redirect.redirect_page.slug if redirect.redirect_page else redirect.redirect_link
         redirects[redirect.old_path] = (target, redirect.redirect_page_route_path, redirect.is_permanent)
-    authors = sorted(Author.objects.values_list("name", "slug"))
+    authors = sorted(Author.objects.values_list("name", "slug", "bio"))
     labels = sorted(Tag.objects.values_list("name", "slug"))
     return posts, pages, redirects, authors, labels
 
