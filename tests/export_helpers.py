@@ -118,7 +118,20 @@ def make_small_site(home, blog):
     )
     about = home.add_child(
         instance=StaticPage(
-            title="About the ledger", slug="about", body=[paragraph("<p>Who writes here.</p>")]
+            title="About the ledger",
+            slug="about",
+            body=[
+                paragraph("<p>Who writes here.</p>"),
+                {
+                    "type": "external_image",
+                    "value": {
+                        "url": "https://pictures.example.net/pier.jpg",
+                        "alt_text": "The pier at low tide",
+                        "caption": "From the pier",
+                        "link": "https://pictures.example.net/pier-large.jpg",
+                    },
+                },
+            ],
         )
     )
     about.save_revision().publish()

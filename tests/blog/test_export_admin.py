@@ -46,10 +46,11 @@ def download_link(response):
 
 
 def test_the_button_exports_the_site_in_the_background_and_the_file_downloads(
-    admin_client, home_page, blog_index
+    admin_client, home_page, blog_index, django_assert_max_num_queries
 ):
     site = make_small_site(home_page, blog_index)
-    page = admin_client.get("/admin/site-export/")
+    with django_assert_max_num_queries(12):
+        page = admin_client.get("/admin/site-export/")
     assert page.status_code == 200 and "No exports yet." in text_of(page)
     assert "Export the site" in admin_client.get("/admin/").content.decode()
 
@@ -58,7 +59,8 @@ def test_the_button_exports_the_site_in_the_background_and_the_file_downloads(
     assert (response.status_code, response["Location"]) == (302, "/admin/site-export/")
     export = SiteExport.objects.get()
     assert export.status == ExportStatus.FINISHED and export.counts["posts"] == 6
-    listed = admin_client.get("/admin/site-export/")
+    with django_assert_max_num_queries(12):
+        listed = admin_client.get("/admin/site-export/")
     assert "Ready to download" in text_of(listed) and "6 posts, 7 comments" in text_of(listed)
 
     download = admin_client.get(download_link(listed))

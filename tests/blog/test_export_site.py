@@ -61,6 +61,11 @@ def test_the_export_holds_every_post_page_author_label_and_image(small_site, tmp
     assert statuses[site.protected.pk] == ("post", "publish", "behind-a-password")
     assert field(items[site.protected.pk], "wp:post_password") == "tide-table"
     assert statuses[site.about.pk] == ("page", "publish", "about")
+    assert (
+        '<figure class="wp-block-image"><a href="https://pictures.example.net/pier-large.jpg">'
+        '<img src="https://pictures.example.net/pier.jpg" alt="The pier at low tide"/></a>'
+        '<figcaption class="wp-element-caption">From the pier</figcaption></figure>'
+    ) in field(items[site.about.pk], "content:encoded")
     attachments = [item for item in items.values() if field(item, "wp:post_type") == "attachment"]
     assert len(attachments) == 1 and len(items) == 8
 
