@@ -63,14 +63,8 @@ class WordPressReport(Report):
             ("trashed comments skipped", self.comments_trashed),
             ("pingbacks and trackbacks skipped", self.pingbacks),
             ("comments on static pages skipped", self.comments_on_pages),
-            ("labels", len(self.labels)),
-            ("authors created", self.authors_created),
-            ("images imported", self.images_imported),
-            ("images left at their external address", self.images_external),
-            ("feed images set", self.feed_images),
-            ("redirects created", self.redirects_created),
-            ("internal links rewritten", self.links_rewritten),
             ("other items skipped (menus, revisions, attachments…)", self.other_items),
+            *self.shared_lines(),
         ]
 
 
