@@ -20,6 +20,7 @@ from wagtail.images.models import Image
 from wagtail.models import Page, PageViewRestriction, Revision, Site
 
 from blog.models import Author, BlogIndexPage, BlogPostPage, CommentReview, StaticPage, WordPressComment
+from blog.wordpress.synthetic import write_synthetic_export
 from home.models import HomePage
 
 from .test_import_blogger import image_server  # noqa: F401 - a fixture, used by name
@@ -27,6 +28,7 @@ from .test_import_blogger import image_server  # noqa: F401 - a fixture, used by
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "wordpress"
+QUERY_CEILING = 100  # 40 posts with 200 comments took 91
 VIDEOS = ["https://www.youtube.com/watch?v=Qz7harbour1", "https://vimeo.com/76979871"]
 
 
@@ -459,3 +461,20 @@ def test_older_exports_galleries_and_escaped_code_come_in_as_blocks(blog_index, 
     )
     # The author named only by login becomes an author of that name.
     assert [a.name for a in BlogPostPage.objects.get(wordpress_id=3).authors] == ["warden"]
+
+
+def test_a_generated_export_imports_with_queries_that_do_not_grow_with_the_posts(
+    blog_index, tmp_path, django_assert_max_num_queries
+):
+    path = tmp_path / "synthetic.xml"
+    assert write_synthetic_export(path, posts=40, comments_per_post=5) == (40, 200)
+    # New posts and comments are written a table at a time: the queries do not grow with them.
+    with django_assert_max_num_queries(QUERY_CEILING):
+        call_command("import_wordpress", str(path), stdout=StringIO())
+    assert BlogPostPage.objects.live().count() == 40
+    assert XtdComment.objects.filter(is_public=True).count() == 160
+    assert XtdComment.objects.filter(is_public=False).count() == 40  # one held in each thread
+    assert XtdComment.objects.filter(level=2).count() == 40
+    # Every post but the first links to two earlier ones, by permalink and by ?p=.
+    linked = [post for post in BlogPostPage.objects.all() if "linktype" in str(post.body.raw_data)]
+    assert len(linked) == 39
