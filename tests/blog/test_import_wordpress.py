@@ -28,7 +28,7 @@ from .test_import_blogger import image_server  # noqa: F401 - a fixture, used by
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "wordpress"
-QUERY_CEILING = 100  # 40 posts with 200 comments took 91
+QUERY_CEILING = 100  # about 90: none of them per post or per comment
 VIDEOS = ["https://www.youtube.com/watch?v=Qz7harbour1", "https://vimeo.com/76979871"]
 
 
