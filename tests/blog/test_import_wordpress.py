@@ -418,8 +418,8 @@ def test_images_are_fetched_from_the_old_site_with_the_same_safeguards(blog_inde
     assert Image.objects.count() == 1
 
 
-def one_post_export(path, content, extra_items=""):
-    """A WXR file of one published post with `content` (and any `extra_items`)."""
+def one_post_export(path, content, extra_items="", comments=""):
+    """A WXR file of one published post with `content` and `comments` (and any `extra_items`)."""
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
@@ -431,7 +431,7 @@ def one_post_export(path, content, extra_items=""):
         f"<content:encoded><![CDATA[{content}]]></content:encoded>"
         "<wp:post_id>3</wp:post_id><wp:post_date_gmt>2021-09-01 07:00:00</wp:post_date_gmt>"
         "<wp:post_name>heron-count</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>"
-        f"</item>{extra_items}</channel></rss>"
+        f"{comments}</item>{extra_items}</channel></rss>"
     )
     return path
 
@@ -445,14 +445,26 @@ def test_older_exports_galleries_and_escaped_code_come_in_as_blocks(blog_index, 
     content = (
         "Seven herons at dawn [sic], one more than last week.\n\n"
         "[gallery ids='9']\n\n"
-        "[sourcecode language='bash']count --species heron &amp;&amp; echo &lt;done&gt;[/sourcecode]"
+        "[sourcecode language='bash']count --species heron &amp;&amp; echo &lt;done&gt;[/sourcecode]\n\n"
+        "[embed]https://vimeo.com/76979871[/embed]"
     )
-    export = one_post_export(tmp_path / "export.xml", content, attachment)
+    comments = "".join(
+        f"<wp:comment><wp:comment_id>{number}</wp:comment_id><wp:comment_author>{name}</wp:comment_author>"
+        f"<wp:comment_date_gmt>2021-09-01 0{number}:00:00</wp:comment_date_gmt>"
+        f"<wp:comment_content>{text}</wp:comment_content><wp:comment_approved>{approved}</wp:comment_approved>"
+        f"<wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
+        for number, name, text, approved, parent in [
+            (8, "Marsh Pills", "Buy now", "spam", 0),
+            (9, "Tamsin Reed", "Nobody buys marsh pills.", "1", 8),
+        ]
+    )
+    export = one_post_export(tmp_path / "export.xml", content, attachment, comments)
     summary = StringIO()
     call_command("import_wordpress", str(export), stdout=summary)
     assert "Imported (WordPress WXR 1.1 export)" in summary.getvalue()
     body = BlogPostPage.objects.get(wordpress_id=3).body
-    assert [block.block_type for block in body] == ["paragraph", "external_image", "code"]
+    assert [block.block_type for block in body] == ["paragraph", "external_image", "code", "embed"]
+    assert body[3].value["url"].url == "https://vimeo.com/76979871"
     assert body[0].value.source == "<p>Seven herons at dawn [sic], one more than last week.</p>"
     assert body[1].value["url"] == "https://saltmarsh.example/wp-content/uploads/2021/09/heron.jpg"
     assert (body[2].value["language"], body[2].value["code"]) == (
@@ -461,6 +473,10 @@ def test_older_exports_galleries_and_escaped_code_come_in_as_blocks(blog_index, 
     )
     # The author named only by login becomes an author of that name.
     assert [a.name for a in BlogPostPage.objects.get(wordpress_id=3).authors] == ["warden"]
+    # A reply to a comment left out (spam here) stays, at the top of the thread, and says why.
+    (reply,) = XtdComment.objects.all()
+    assert (reply.comment, reply.level, reply.parent_id) == ("Nobody buys marsh pills.", 0, reply.pk)
+    assert "comment saltmarsh.example/9: the comment it answers was left out" in summary.getvalue()
 
 
 def test_a_generated_export_imports_with_queries_that_do_not_grow_with_the_posts(
