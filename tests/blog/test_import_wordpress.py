@@ -418,15 +418,16 @@ def test_images_are_fetched_from_the_old_site_with_the_same_safeguards(blog_inde
     assert Image.objects.count() == 1
 
 
-def one_post_export(path, content, extra_items="", comments=""):
-    """A WXR file of one published post with `content` and `comments` (and any `extra_items`)."""
+def one_post_export(path, content, extra_items="", comments="", home="https://saltmarsh.example"):
+    """A WXR file of one published post with `content` and `comments` (and any `extra_items`),
+    of a site at `home`."""
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.1/">'
-        "<channel><title>Salt Marsh Diary</title><link>https://saltmarsh.example</link>"
+        f"<channel><title>Salt Marsh Diary</title><link>{home}</link>"
         "<wp:wxr_version>1.1</wp:wxr_version><wp:base_site_url>https://saltmarsh.example</wp:base_site_url>"
-        "<item><title>Heron count</title><link>https://saltmarsh.example/heron-count/</link>"
+        f"<item><title>Heron count</title><link>{home}/heron-count/</link>"
         "<dc:creator>warden</dc:creator>"
         f"<content:encoded><![CDATA[{content}]]></content:encoded>"
         "<wp:post_id>3</wp:post_id><wp:post_date_gmt>2021-09-01 07:00:00</wp:post_date_gmt>"
@@ -494,3 +495,18 @@ def test_a_generated_export_imports_with_queries_that_do_not_grow_with_the_posts
     # Every post but the first links to two earlier ones, by permalink and by ?p=.
     linked = [post for post in BlogPostPage.objects.all() if "linktype" in str(post.body.raw_data)]
     assert len(linked) == 39
+
+
+def test_a_site_in_a_folder_keeps_its_old_addresses_under_that_folder(client, blog_index, tmp_path):
+    export = one_post_export(tmp_path / "export.xml", "Nine herons.", home="https://saltmarsh.example/diary")
+    call_command("import_wordpress", str(export), stdout=StringIO())
+    for old, new in [
+        ("/diary/heron-count/", "/blog/heron-count/"),
+        ("/diary/?p=3", "/blog/heron-count/"),
+        ("/diary/2021/09/", "/blog/2021/09/"),
+        ("/diary/2021/09/01/", "/blog/2021/09/"),
+        ("/diary/feed/", "/blog/feed/"),
+    ]:
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new), old
+    assert client.get("/?p=3").status_code == 200  # the new site's home page, not a redirect
