@@ -34,7 +34,7 @@ class ImportForm(forms.Form):
     """The upload: the export, the blog to import into, and whether to download images."""
 
     export = forms.FileField(
-        label="Export",
+        label="Export file",
         help_text="Blogger's backup (.xml), Google Takeout's feed.atom or its .zip with the images, or "
         "WordPress's export (Tools → Export → All content, an .xml file).",
     )

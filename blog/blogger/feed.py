@@ -35,7 +35,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from django.conf import settings
 
-from blog.importing.base import MAX_IMAGE_BYTES, ExportError, UnusableImage
+from blog.importing.base import MAX_IMAGE_BYTES, ExportError, UnusableImage, xml_refusal
 
 ATOM = "http://www.w3.org/2005/Atom"
 BLOGGER_2018 = "http://schemas.google.com/blogger/2018"
@@ -260,18 +260,8 @@ def read_entries(stream, info):
                     yield entry
             elif depth == 1:
                 read_feed_field(element, info)
-    except DefusedXmlException as error:
-        raise ExportError(
-            "refused: the file declares a DTD or entities, which a Blogger export never does "
-            f"(a possible XML bomb or external entity: {type(error).__name__})"
-        ) from error
-    except ParseError as error:
-        line, column = getattr(error, "position", (0, 0))
-        if root is None:
-            reason = str(error).split(":")[0]
-            raise ExportError(f"not a Blogger export: the file is not XML ({reason})") from error
-        message = str(error).split(":")[0]
-        raise ExportError(f"malformed XML at line {line}, column {column}: {message}") from error
+    except (DefusedXmlException, ParseError) as error:
+        raise xml_refusal(error, "Blogger", root is not None) from error
     if root is None:
         raise ExportError("not a Blogger export: the file is empty")
     if not info.format:

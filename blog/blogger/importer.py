@@ -40,13 +40,7 @@ class BloggerReport(Report):
             ("deleted comments skipped", self.comments_deleted),
             ("comments without a post", self.comments_orphaned),
             ("comments on static pages skipped", self.comments_on_pages),
-            ("labels", len(self.labels)),
-            ("authors created", self.authors_created),
-            ("images imported", self.images_imported),
-            ("images left at their external address", self.images_external),
-            ("feed images set", self.feed_images),
-            ("redirects created", self.redirects_created),
-            ("internal links rewritten", self.links_rewritten),
+            *self.shared_lines(),
         ]
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from urllib.parse import quote, unquote, urlsplit
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
@@ -37,6 +38,21 @@ FEED_ROUTES = ("atom_view", "rss_view", "comments_feed_view")  # the blog index'
 
 class ExportError(Exception):
     """The file cannot be imported; the message says why in one line."""
+
+
+def xml_refusal(error, platform, started):
+    """The ExportError for `error` (defusedxml's refusal or a ParseError) met while reading what
+    should be a `platform` export ("Blogger", "WordPress"); `started`: whether its root was read."""
+    if isinstance(error, DefusedXmlException):
+        return ExportError(
+            f"refused: the file declares a DTD or entities, which a {platform} export never does "
+            f"(a possible XML bomb or external entity: {type(error).__name__})"
+        )
+    message = str(error).split(":")[0]
+    if not started:
+        return ExportError(f"not a {platform} export: the file is not XML ({message})")
+    line, column = getattr(error, "position", (0, 0))
+    return ExportError(f"malformed XML at line {line}, column {column}: {message}")
 
 
 class DryRun(Exception):
@@ -84,6 +100,18 @@ class Report:
     def lines(self):
         """The summary's figures, as (name, value) pairs in the order they are shown."""
         raise NotImplementedError
+
+    def shared_lines(self):
+        """The figures every import's summary ends with."""
+        return [
+            ("labels", len(self.labels)),
+            ("authors created", self.authors_created),
+            ("images imported", self.images_imported),
+            ("images left at their external address", self.images_external),
+            ("feed images set", self.feed_images),
+            ("redirects created", self.redirects_created),
+            ("internal links rewritten", self.links_rewritten),
+        ]
 
     def counts(self, kind):
         """ "3 new, 1 updated, 0 unchanged" for `kind` ("posts", "pages", "comments")."""

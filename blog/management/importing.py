@@ -14,10 +14,13 @@ from blog.models import ImportStatus
 
 
 class ImportCommand(BaseCommand):
-    """An `import_<format>` command; a subclass says how to check the file and make its importer."""
+    """An `import_<format>` command; a subclass names its importer and how the file is opened."""
 
+    importer_class = None  # an Importer subclass
+    source_class = None  # what opens the export, raising ExportError for a file it cannot take
     export_help = "The export file"
     fetch_help = "Download images the export does not hold from their old address."
+    old_host_help = "Another address the blog was served at (e.g. a custom domain)"
 
     def add_arguments(self, parser):
         parser.add_argument("export", help=self.export_help)
@@ -39,21 +42,25 @@ class ImportCommand(BaseCommand):
             action="store_true",
             help="With --fetch-images, also download from private and local network addresses.",
         )
+        parser.add_argument(
+            "--old-host",
+            action="append",
+            default=[],
+            help=f"{self.old_host_help}, for rewriting links between posts. Repeatable. The blog's own "
+            "address is read from the export.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="Do not show the progress bar.")
 
-    def check_file(self, export):
-        """Raise ExportError when `export` is not a file this command reads."""
-        raise NotImplementedError
-
-    def importer(self, export, index, options, progress):
-        raise NotImplementedError
+    def format_options(self, options):
+        """The importer's own options, beyond those every importer takes."""
+        return {}
 
     def handle(self, *args, export, blog_index, dry_run, no_progress, **options):
         verbosity = options["verbosity"]
         # None on an empty install: the import makes the site's home page and blog.
         index = chosen_blog(blog_index, none_ok=True)
         try:
-            self.check_file(export)
+            self.source_class(export).close()
         except ExportError as error:
             raise CommandError(str(error)) from None
         # A real import holds the site's one import at a time, and shows in the admin meanwhile.
@@ -79,7 +86,16 @@ class ImportCommand(BaseCommand):
                 if recorder:
                     recorder(fraction, stage)
 
-            importer = self.importer(export, index, {**options, "dry_run": dry_run}, progress)
+            importer = self.importer_class(
+                export,
+                index,
+                dry_run=dry_run,
+                old_hosts=options["old_host"],
+                fetch_images=options["fetch_images"],
+                allow_private_hosts=options["allow_private_hosts"],
+                progress=progress,
+                **self.format_options(options),
+            )
             try:
                 report = importer.run()
             except ExportError as error:

@@ -63,14 +63,8 @@ class WordPressReport(Report):
             ("trashed comments skipped", self.comments_trashed),
             ("pingbacks and trackbacks skipped", self.pingbacks),
             ("comments on static pages skipped", self.comments_on_pages),
-            ("labels", len(self.labels)),
-            ("authors created", self.authors_created),
-            ("images imported", self.images_imported),
-            ("images left at their external address", self.images_external),
-            ("feed images set", self.feed_images),
-            ("redirects created", self.redirects_created),
-            ("internal links rewritten", self.links_rewritten),
             ("other items skipped (menus, revisions, attachments…)", self.other_items),
+            *self.shared_lines(),
         ]
 
 
@@ -128,6 +122,8 @@ class WordPressImporter(Importer):
         self.restricted = False  # whether a privacy restriction was added
         self.comments = CommentWriter(WordPressComment, "wordpress_id", self.report)
         self.old_index_path = self.index_path()
+        # Where the old site's own addresses start (a site in a folder, "/blog/", has its ?p= there).
+        self.home = urlsplit(self.info.url).path.rstrip("/") + "/"
 
     def index_path(self):
         """The blog's path on its site ("/blog/", or "/" when it is the site's root)."""
@@ -485,12 +481,11 @@ class WordPressImporter(Importer):
         new_path = self.new_path(page)
         if item.link and Redirect.normalise_path(item.path) != Redirect.normalise_path(new_path):
             self.redirect(item.path, page)
-        self.redirect(f"/?p={item.post_id}", page)
+        self.redirect(f"{self.home}?p={item.post_id}", page)
         if isinstance(page, StaticPage):
-            self.redirect(f"/?page_id={item.post_id}", page)
+            self.redirect(f"{self.home}?page_id={item.post_id}", page)
         elif item.date:
             local = timezone.localtime(item.date)
-            self.month_archives.add(f"/{local:%Y}/{local:%m}/")
             self.day_archives.add((f"{local:%Y}", f"{local:%m}", f"{local:%d}"))
 
     def new_path(self, page):
@@ -499,7 +494,9 @@ class WordPressImporter(Importer):
         return f"{self.old_index_path}{page.slug}/"
 
     def route_redirect(self, old, route):
-        """A redirect from `old` to `route` of the blog, unless that is where it already is."""
+        """A redirect from `old` (a path under the old site's home) to `route` of the blog, unless
+        that is where it already is."""
+        old = self.home + old.lstrip("/")
         if Redirect.normalise_path(old) != Redirect.normalise_path(self.old_index_path + route.lstrip("/")):
             self.redirect(old, self.index, route=route)
 
@@ -537,14 +534,15 @@ class WordPressImporter(Importer):
                 self.route_redirect(f"/?tag={slug}", page)
             elif term is not None and term.term_id:
                 self.route_redirect(f"/?cat={term.term_id}", page)
-        # Date archives: months and years as the blog's, days to their month.
-        self.month_redirects()
+        # Date archives: days to their month, months and years to the blog's own, also as ?m=.
+        months = sorted({(year, month) for year, month, _day in self.day_archives})
         for year, month, day in sorted(self.day_archives):
             self.route_redirect(f"/{year}/{month}/{day}/", f"/{year}/{month}/")
-        for prefix in sorted(self.month_archives):
-            year, month = prefix.strip("/").split("/")
+        for year, month in months:
+            self.route_redirect(f"/{year}/{month}/", f"/{year}/{month}/")
             self.route_redirect(f"/?m={year}{month}", f"/{year}/{month}/")
-        for year in sorted({prefix[1:5] for prefix in self.month_archives}):
+        for year in sorted({year for year, _month in months}):
+            self.route_redirect(f"/{year}/", f"/{year}/")
             self.route_redirect(f"/?m={year}", f"/{year}/")
         # Authors' archives, and the feeds.
         for author in self.authors.values():

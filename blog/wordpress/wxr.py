@@ -24,7 +24,7 @@ from defusedxml.ElementTree import iterparse
 from django.utils import timezone
 
 from blog.export.wxr import EXTENSION
-from blog.importing.base import ExportError
+from blog.importing.base import ExportError, xml_refusal
 
 WP_PREFIX = "http://wordpress.org/export/"
 CONTENT = "http://purl.org/rss/1.0/modules/content/"
@@ -225,18 +225,8 @@ def read_items(stream, info):
                 channel.remove(element)  # handled one at a time, then forgotten
                 if found is not None:
                     yield found
-    except DefusedXmlException as error:
-        raise ExportError(
-            "refused: the file declares a DTD or entities, which a WordPress export never does "
-            f"(a possible XML bomb or external entity: {type(error).__name__})"
-        ) from error
-    except ParseError as error:
-        line, column = getattr(error, "position", (0, 0))
-        if root is None:
-            reason = str(error).split(":")[0]
-            raise ExportError(f"not a WordPress export: the file is not XML ({reason})") from error
-        message = str(error).split(":")[0]
-        raise ExportError(f"malformed XML at line {line}, column {column}: {message}") from error
+    except (DefusedXmlException, ParseError) as error:
+        raise xml_refusal(error, "WordPress", root is not None) from error
     if root is None:
         raise ExportError("not a WordPress export: the file is empty")
     if not info.format:

@@ -20,6 +20,7 @@ from wagtail.images.models import Image
 from wagtail.models import Page, PageViewRestriction, Revision, Site
 
 from blog.models import Author, BlogIndexPage, BlogPostPage, CommentReview, StaticPage, WordPressComment
+from blog.wordpress.synthetic import write_synthetic_export
 from home.models import HomePage
 
 from .test_import_blogger import image_server  # noqa: F401 - a fixture, used by name
@@ -27,6 +28,7 @@ from .test_import_blogger import image_server  # noqa: F401 - a fixture, used by
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "wordpress"
+QUERY_CEILING = 100  # about 90: none of them per post or per comment
 VIDEOS = ["https://www.youtube.com/watch?v=Qz7harbour1", "https://vimeo.com/76979871"]
 
 
@@ -416,20 +418,21 @@ def test_images_are_fetched_from_the_old_site_with_the_same_safeguards(blog_inde
     assert Image.objects.count() == 1
 
 
-def one_post_export(path, content, extra_items=""):
-    """A WXR file of one published post with `content` (and any `extra_items`)."""
+def one_post_export(path, content, extra_items="", comments="", home="https://saltmarsh.example"):
+    """A WXR file of one published post with `content` and `comments` (and any `extra_items`),
+    of a site at `home`."""
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.1/">'
-        "<channel><title>Salt Marsh Diary</title><link>https://saltmarsh.example</link>"
+        f"<channel><title>Salt Marsh Diary</title><link>{home}</link>"
         "<wp:wxr_version>1.1</wp:wxr_version><wp:base_site_url>https://saltmarsh.example</wp:base_site_url>"
-        "<item><title>Heron count</title><link>https://saltmarsh.example/heron-count/</link>"
+        f"<item><title>Heron count</title><link>{home}/heron-count/</link>"
         "<dc:creator>warden</dc:creator>"
         f"<content:encoded><![CDATA[{content}]]></content:encoded>"
         "<wp:post_id>3</wp:post_id><wp:post_date_gmt>2021-09-01 07:00:00</wp:post_date_gmt>"
         "<wp:post_name>heron-count</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>"
-        f"</item>{extra_items}</channel></rss>"
+        f"{comments}</item>{extra_items}</channel></rss>"
     )
     return path
 
@@ -443,14 +446,26 @@ def test_older_exports_galleries_and_escaped_code_come_in_as_blocks(blog_index, 
     content = (
         "Seven herons at dawn [sic], one more than last week.\n\n"
         "[gallery ids='9']\n\n"
-        "[sourcecode language='bash']count --species heron &amp;&amp; echo &lt;done&gt;[/sourcecode]"
+        "[sourcecode language='bash']count --species heron &amp;&amp; echo &lt;done&gt;[/sourcecode]\n\n"
+        "[embed]https://vimeo.com/76979871[/embed]"
     )
-    export = one_post_export(tmp_path / "export.xml", content, attachment)
+    comments = "".join(
+        f"<wp:comment><wp:comment_id>{number}</wp:comment_id><wp:comment_author>{name}</wp:comment_author>"
+        f"<wp:comment_date_gmt>2021-09-01 0{number}:00:00</wp:comment_date_gmt>"
+        f"<wp:comment_content>{text}</wp:comment_content><wp:comment_approved>{approved}</wp:comment_approved>"
+        f"<wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
+        for number, name, text, approved, parent in [
+            (8, "Marsh Pills", "Buy now", "spam", 0),
+            (9, "Tamsin Reed", "Nobody buys marsh pills.", "1", 8),
+        ]
+    )
+    export = one_post_export(tmp_path / "export.xml", content, attachment, comments)
     summary = StringIO()
     call_command("import_wordpress", str(export), stdout=summary)
     assert "Imported (WordPress WXR 1.1 export)" in summary.getvalue()
     body = BlogPostPage.objects.get(wordpress_id=3).body
-    assert [block.block_type for block in body] == ["paragraph", "external_image", "code"]
+    assert [block.block_type for block in body] == ["paragraph", "external_image", "code", "embed"]
+    assert body[3].value["url"].url == "https://vimeo.com/76979871"
     assert body[0].value.source == "<p>Seven herons at dawn [sic], one more than last week.</p>"
     assert body[1].value["url"] == "https://saltmarsh.example/wp-content/uploads/2021/09/heron.jpg"
     assert (body[2].value["language"], body[2].value["code"]) == (
@@ -459,3 +474,39 @@ def test_older_exports_galleries_and_escaped_code_come_in_as_blocks(blog_index, 
     )
     # The author named only by login becomes an author of that name.
     assert [a.name for a in BlogPostPage.objects.get(wordpress_id=3).authors] == ["warden"]
+    # A reply to a comment left out (spam here) stays, at the top of the thread, and says why.
+    (reply,) = XtdComment.objects.all()
+    assert (reply.comment, reply.level, reply.parent_id) == ("Nobody buys marsh pills.", 0, reply.pk)
+    assert "comment saltmarsh.example/9: the comment it answers was left out" in summary.getvalue()
+
+
+def test_a_generated_export_imports_with_queries_that_do_not_grow_with_the_posts(
+    blog_index, tmp_path, django_assert_max_num_queries
+):
+    path = tmp_path / "synthetic.xml"
+    assert write_synthetic_export(path, posts=40, comments_per_post=5) == (40, 200)
+    # New posts and comments are written a table at a time: the queries do not grow with them.
+    with django_assert_max_num_queries(QUERY_CEILING):
+        call_command("import_wordpress", str(path), stdout=StringIO())
+    assert BlogPostPage.objects.live().count() == 40
+    assert XtdComment.objects.filter(is_public=True).count() == 160
+    assert XtdComment.objects.filter(is_public=False).count() == 40  # one held in each thread
+    assert XtdComment.objects.filter(level=2).count() == 40
+    # Every post but the first links to two earlier ones, by permalink and by ?p=.
+    linked = [post for post in BlogPostPage.objects.all() if "linktype" in str(post.body.raw_data)]
+    assert len(linked) == 39
+
+
+def test_a_site_in_a_folder_keeps_its_old_addresses_under_that_folder(client, blog_index, tmp_path):
+    export = one_post_export(tmp_path / "export.xml", "Nine herons.", home="https://saltmarsh.example/diary")
+    call_command("import_wordpress", str(export), stdout=StringIO())
+    for old, new in [
+        ("/diary/heron-count/", "/blog/heron-count/"),
+        ("/diary/?p=3", "/blog/heron-count/"),
+        ("/diary/2021/09/", "/blog/2021/09/"),
+        ("/diary/2021/09/01/", "/blog/2021/09/"),
+        ("/diary/feed/", "/blog/feed/"),
+    ]:
+        response = client.get(old)
+        assert (response.status_code, response["Location"]) == (301, new), old
+    assert client.get("/?p=3").status_code == 200  # the new site's home page, not a redirect

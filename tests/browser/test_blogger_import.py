@@ -31,7 +31,7 @@ def test_an_editor_uploads_an_export_reads_the_dry_run_and_watches_the_import(
     log_in(page, base, "editor")
 
     page.get_by_role("link", name="Import a blog").click()
-    page.get_by_label("Export", exact=True).set_input_files(str(FIXTURES / "classic.xml"))
+    page.get_by_label("Export file").set_input_files(str(FIXTURES / "classic.xml"))
     page.get_by_role("button", name="Upload and check").click()
 
     # The page reloads itself until the worker has run the dry run.

@@ -1,18 +1,9 @@
 """Write a made-up Blogger export, for measuring how fast `import_blogger` runs."""
 
-from django.core.management.base import BaseCommand
-
 from blog.blogger.synthetic import write_synthetic_export
+from blog.management.generating import GenerateExportCommand
 
 
-class Command(BaseCommand):
+class Command(GenerateExportCommand):
     help = "Write a synthetic classic Blogger export (posts, labels, quotes, links, threaded comments)."
-
-    def add_arguments(self, parser):
-        parser.add_argument("output", help="Where to write the .xml file")
-        parser.add_argument("--posts", type=int, default=2000)
-        parser.add_argument("--comments-per-post", type=int, default=3)
-
-    def handle(self, *args, output, posts, comments_per_post, **options):
-        posts, comments = write_synthetic_export(output, posts=posts, comments_per_post=comments_per_post)
-        self.stdout.write(f"Wrote {output}: {posts} posts, {comments} comments.")
+    write = write_synthetic_export

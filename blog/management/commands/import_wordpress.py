@@ -13,8 +13,11 @@ class Command(ImportCommand):
         "the old addresses. With no blog yet, the site's home page and blog are made, named after the "
         "site. Safe to run again: only what is new or changed is written."
     )
+    importer_class = WordPressImporter
+    source_class = WxrSource
     export_help = "The export: the .xml file WordPress's Tools → Export gives"
     fetch_help = "Download images that are not in --media-dir from their address on the old site."
+    old_host_help = "Another address the site was served at"
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -23,25 +26,6 @@ class Command(ImportCommand):
             help="A copy of the site's wp-content/uploads folder (or of the folder holding wp-content): "
             "images the posts show are imported from it.",
         )
-        parser.add_argument(
-            "--old-host",
-            action="append",
-            default=[],
-            help="Another address the site was served at, for rewriting links between posts. "
-            "Repeatable. The site's own address is read from the export.",
-        )
 
-    def check_file(self, export):
-        WxrSource(export).close()
-
-    def importer(self, export, index, options, progress):
-        return WordPressImporter(
-            export,
-            index,
-            dry_run=options["dry_run"],
-            media_dir=options["media_dir"],
-            old_hosts=options["old_host"],
-            fetch_images=options["fetch_images"],
-            allow_private_hosts=options["allow_private_hosts"],
-            progress=progress,
-        )
+    def format_options(self, options):
+        return {"media_dir": options["media_dir"]}
