@@ -1,5 +1,6 @@
 """Exporting the site from the Wagtail admin: the button, the background export, the download."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ from bs4 import BeautifulSoup
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 from wagtail.models import Site
 
 from blog.export import jobs
@@ -78,6 +80,18 @@ def test_a_second_click_while_an_export_is_under_way_queues_no_other(admin_clien
     page = admin_client.get("/admin/site-export/")
     assert "An export is being written in the background" in text_of(page)
     assert BeautifulSoup(page.content, "html.parser").select_one("form button").has_attr("disabled")
+
+
+def test_an_export_whose_worker_stopped_reporting_does_not_block_the_next(admin_client, blog_index):
+    stalled = SiteExport.objects.create(
+        site=Site.objects.get(is_default_site=True), status=ExportStatus.RUNNING
+    )
+    SiteExport.objects.filter(pk=stalled.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    admin_client.post("/admin/site-export/")
+    assert SiteExport.objects.filter(status=ExportStatus.FINISHED).count() == 1
+    page = admin_client.get("/admin/site-export/")
+    assert "An export is being written" not in text_of(page)
+    assert not BeautifulSoup(page.content, "html.parser").select_one("form button").has_attr("disabled")
 
 
 def test_only_users_allowed_to_export_see_the_export(client, admin_client, blog_index):
