@@ -431,8 +431,9 @@ class BodyConverter:
             self.add_block({"type": "external_image", "value": value})
 
     def figure(self, node):
-        """An HTML5 figure (WordPress's image and embed blocks, `[caption]`): an image or an embed
-        with its figcaption as the caption. False for any other figure, walked as a container."""
+        """An HTML5 figure (WordPress's image, embed, video and audio blocks, `[caption]`): an image
+        or an embed with its figcaption as the caption, a video or sound file as a link. False for
+        any other figure, walked as a container."""
         caption_node = node.find("figcaption")
         # The credit as Broadsheet's own export (and its image template) writes it.
         credit_node = caption_node.find(class_="figure__credit") if caption_node else None
@@ -447,6 +448,19 @@ class BodyConverter:
                 caption_node.decompose()
             src = (frame.get("src") or frame.get("data") or "") if frame is not None else plain(node)
             self.embed_url(src, frame, caption=caption)
+            return True
+        media = node.find(["video", "audio"])
+        if media is not None:
+            source = media.find("source")
+            url = safe_url(
+                media.get("src") or (source.get("src") if source is not None else ""), self.base_url
+            )
+            if not url:
+                return False
+            # A video or sound file is no embed: it stays where it was, as a link.
+            self.result.warnings.append(f"{media.name} file kept as a link: {url}")
+            link = f'<a href="{escape(url)}">{escape(caption or url)}</a>'
+            self.add_block({"type": "paragraph", "value": clean_rich_text(f"<p>{link}</p>")})
             return True
         images = node.find_all("img")
         if len(images) != 1:

@@ -447,7 +447,9 @@ def test_older_exports_galleries_and_escaped_code_come_in_as_blocks(blog_index, 
         "Seven herons at dawn [sic], one more than last week.\n\n"
         "[gallery ids='9']\n\n"
         "[sourcecode language='bash']count --species heron &amp;&amp; echo &lt;done&gt;[/sourcecode]\n\n"
-        "[embed]https://vimeo.com/76979871[/embed]"
+        "[embed]https://vimeo.com/76979871[/embed]\n\n"
+        '<figure class="wp-block-video"><video controls src="/wp-content/uploads/2021/09/dawn.mp4"></video>'
+        "<figcaption>Dawn over the reed beds</figcaption></figure>"
     )
     comments = "".join(
         f"<wp:comment><wp:comment_id>{number}</wp:comment_id><wp:comment_author>{name}</wp:comment_author>"
@@ -464,8 +466,18 @@ def test_older_exports_galleries_and_escaped_code_come_in_as_blocks(blog_index, 
     call_command("import_wordpress", str(export), stdout=summary)
     assert "Imported (WordPress WXR 1.1 export)" in summary.getvalue()
     body = BlogPostPage.objects.get(wordpress_id=3).body
-    assert [block.block_type for block in body] == ["paragraph", "external_image", "code", "embed"]
+    assert [block.block_type for block in body] == [
+        "paragraph",
+        "external_image",
+        "code",
+        "embed",
+        "paragraph",
+    ]
     assert body[3].value["url"].url == "https://vimeo.com/76979871"
+    assert body[4].value.source == (
+        '<p><a href="https://saltmarsh.example/wp-content/uploads/2021/09/dawn.mp4">'
+        "Dawn over the reed beds</a></p>"
+    )
     assert body[0].value.source == "<p>Seven herons at dawn [sic], one more than last week.</p>"
     assert body[1].value["url"] == "https://saltmarsh.example/wp-content/uploads/2021/09/heron.jpg"
     assert (body[2].value["language"], body[2].value["code"]) == (
