@@ -10,7 +10,7 @@ export DJANGO_SETTINGS_MODULE ?= settings.dev
 BENCH_POSTS ?= 10000
 BENCH_PEER_POSTS ?= 2000
 
-.PHONY: bench bench-peer run serve worker tasks-status test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import
+.PHONY: bench bench-peer run serve worker tasks-status test test-scale test-browser backup restore lint format migrate demo shell stop-db clean import export
 
 # Every install takes the exact versions and file hashes in the lock files (make lock):
 # requirements.lock for the site (the Docker image), requirements-test.lock adds the test tools.
@@ -122,10 +122,16 @@ stop-db: $(STAMP)
 clean: stop-db
 	rm -rf $(VENV) .data
 
-## import: import a Blogger backup, e.g. make import FILE=blog-11-25-2026.xml (ARGS="--dry-run" to try first)
+## import: import a Blogger backup or a WordPress export, e.g. make import FILE=blog-11-25-2026.xml (ARGS="--dry-run" to try first)
 import: migrate
-	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/blogger-export.xml [ARGS=--dry-run]"; exit 2; }
-	$(BIN)/python manage.py import_blogger "$(FILE)" $(ARGS)
+	@test -n "$(FILE)" || { echo "usage: make import FILE=path/to/export.xml [ARGS=--dry-run]"; exit 2; }
+	@if head -c 4096 "$(FILE)" | grep -q 'wordpress.org/export/'; then command=import_wordpress; else command=import_blogger; fi; \
+	echo "manage.py $$command $(FILE) $(ARGS)"; $(BIN)/python manage.py $$command "$(FILE)" $(ARGS)
+
+## export: the whole site as a WordPress export (WXR), e.g. make export FILE=site.xml
+export: migrate
+	@test -n "$(FILE)" || { echo "usage: make export FILE=path/to/site.xml"; exit 2; }
+	$(BIN)/python manage.py export_site "$(FILE)" $(ARGS)
 
 .PHONY: lock help check
 
