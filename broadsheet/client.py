@@ -47,6 +47,13 @@ def is_trusted(address):
     return networks is None or any(address in network for network in networks)
 
 
+def peer_is_trusted(meta):
+    """Whether the peer of a request (its META, or the WSGI environ) is a trusted proxy; a Unix
+    socket (no IP address) is, as in client_ip()."""
+    peer = parse_address(meta.get("REMOTE_ADDR", ""))
+    return peer is None or is_trusted(peer)
+
+
 def client_ip(request):
     """The reader's IP address as a string; "" when the request names none.
 
