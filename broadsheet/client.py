@@ -29,6 +29,7 @@ def trusted_networks(value):
         ) from error
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_address(value):
     """An IP address from a header or REMOTE_ADDR, or None when it is not one."""
     value = value.strip()

@@ -64,26 +64,39 @@ REQUEST_LOG = "broadsheet.middleware.RequestLogMiddleware"
 KEEP = "_page_cache_keep"
 EMPTY_QUERY = QueryDict()
 
-_outer = {}
+_config = {}
 
 
 @receiver(setting_changed)
 def _settings_changed(**kwargs):
-    _outer.clear()
+    _config.clear()
 
 
-def outer():
-    """{"fingerprint": of OUTER_SETTINGS, "log": whether hits are logged (RequestLogMiddleware
-    runs before the page cache)}, worked out once per process."""
-    if not _outer:
+def config():
+    """What the front reads of the settings, worked out once per process: "fingerprint" (of
+    OUTER_SETTINGS), "log" (whether hits are logged: RequestLogMiddleware runs before the page
+    cache) and the settings each request needs."""
+    if not _config:
         values = repr([getattr(settings, name, None) for name in OUTER_SETTINGS])
         middleware = list(settings.MIDDLEWARE)
         before_cache = middleware[: middleware.index(PAGE_CACHE)] if PAGE_CACHE in middleware else []
-        _outer.update(
+        allowed = settings.ALLOWED_HOSTS
+        if settings.DEBUG and not allowed:
+            allowed = [".localhost", "127.0.0.1", "[::1]"]
+        _config.update(
             fingerprint=hashlib.sha256(values.encode()).hexdigest()[:16],
             log=REQUEST_LOG in before_cache,
+            enabled=pages.enabled(),
+            proxy_header=settings.SECURE_PROXY_SSL_HEADER,
+            session_cookie=settings.SESSION_COOKIE_NAME,
+            https_only=settings.SECURE_SSL_REDIRECT,
+            forwarded_host=settings.USE_X_FORWARDED_HOST,
+            forwarded_port=settings.USE_X_FORWARDED_PORT,
+            allowed_hosts=list(allowed),
+            other_hosts=settings.REDIRECT_OTHER_HOSTS,
+            seconds=settings.PAGE_CACHE_SECONDS,
         )
-    return _outer
+    return _config
 
 
 class PageCacheFront:
@@ -94,11 +107,12 @@ class PageCacheFront:
 
     def __call__(self, environ, start_response):
         started = time.monotonic()
-        self.drop_untrusted_scheme(environ)
-        if not pages.enabled():
+        known = config()
+        self.drop_untrusted_scheme(environ, known)
+        if not known["enabled"]:
             return self.app(environ, start_response)
         try:
-            answer = self.stored_answer(environ)
+            answer = self.stored_answer(environ, known)
         except Exception:  # noqa: BLE001 - Django answers, or reports, whatever this could not read
             answer = None
         if answer is None:
@@ -106,18 +120,18 @@ class PageCacheFront:
             return self.from_django(environ, start_response)
         request, status, headers, body, size = answer
         start_response(status, headers)
-        if outer()["log"]:
+        if known["log"]:
             log_request(request, int(status[:3]), started, size)
         return [body]
 
     @staticmethod
-    def drop_untrusted_scheme(environ):
+    def drop_untrusted_scheme(environ, known):
         """Remove the proxy's scheme header (SECURE_PROXY_SSL_HEADER) unless a trusted proxy sent it."""
-        header = settings.SECURE_PROXY_SSL_HEADER
+        header = known["proxy_header"]
         if header and header[0] in environ and not client.peer_is_trusted(environ):
             del environ[header[0]]
 
-    def stored_answer(self, environ):
+    def stored_answer(self, environ, known):
         """(request, status line, headers, body, size) for a stored page, or None for Django."""
         method = environ["REQUEST_METHOD"].upper()
         if method not in ("GET", "HEAD"):
@@ -128,25 +142,25 @@ class PageCacheFront:
         cookies = environ.get("HTTP_COOKIE")
         if cookies:
             names = parse_cookie(cookies)
-            if settings.SESSION_COOKIE_NAME in names or "messages" in names:
+            if known["session_cookie"] in names or "messages" in names:
                 return None
         raw_query = get_bytes_from_wsgi(environ, "QUERY_STRING", "")
         query = QueryDict(raw_query) if raw_query else EMPTY_QUERY
         if not set(query) <= pages.PARAMETERS:
             return None
-        scheme = scheme_of(environ)
-        if scheme != "https" and settings.SECURE_SSL_REDIRECT:
+        scheme = scheme_of(environ, known)
+        if scheme != "https" and known["https_only"]:
             return None
-        host = allowed_host(environ, scheme)
+        host = allowed_host(environ, scheme, known)
         if host is None:
             return None
         stored = caches[pages.ALIAS].get(pages.key_for(scheme, host, path, query))
         if stored is None or len(stored) < 5:
             return None
         recorded, status, headers, content, (fingerprint, hit_headers, outer_headers) = stored
-        if fingerprint != outer()["fingerprint"] or not generations.still_current(recorded):
+        if fingerprint != known["fingerprint"] or not generations.still_current(recorded):
             return None
-        if settings.REDIRECT_OTHER_HOSTS and not path.startswith(routing.OTHER_HOST_EXEMPT):
+        if known["other_hosts"] and not path.startswith(routing.OTHER_HOST_EXEMPT):
             hosts = local.kept(routing.SITE_HOSTS, recorded[SITE])
             if hosts is None or routing.is_other_host(split_domain_port(host)[0], hosts):
                 return None
@@ -189,7 +203,7 @@ class PageCacheFront:
         recorded, status, kept_headers, content = entry
         cache = caches[pages.ALIAS]
         if response.streaming or response.status_code != status or response.content != content:
-            cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+            cache.set(key, entry, config()["seconds"])
             return
         inner = {name.lower(): value for name, value in headers.items()}
         outer_headers = tuple(
@@ -200,8 +214,8 @@ class PageCacheFront:
         )
         for name, value in outer_headers:
             hit[name] = value
-        front = (outer()["fingerprint"], tuple(hit.items()), outer_headers)
-        cache.set(key, (*entry, front), settings.PAGE_CACHE_SECONDS)
+        front = (config()["fingerprint"], tuple(hit.items()), outer_headers)
+        cache.set(key, (*entry, front), config()["seconds"])
 
 
 def path_of(environ):
@@ -210,33 +224,30 @@ def path_of(environ):
     return f"{get_script_name(environ).rstrip('/')}/{path_info.replace('/', '', 1)}"
 
 
-def scheme_of(environ):
+def scheme_of(environ, known):
     """request.scheme, as Django's HttpRequest works it out."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+    if known["proxy_header"]:
+        header, secure_value = known["proxy_header"]
         value = environ.get(header)
         if value is not None:
             return "https" if value.split(",", 1)[0].strip() == secure_value else "http"
     return environ.get("wsgi.url_scheme")
 
 
-def allowed_host(environ, scheme):
+def allowed_host(environ, scheme, known):
     """request.get_host() (the host with its port, as the request gave it) when ALLOWED_HOSTS
     allows it; None when Django would refuse it."""
-    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in environ:
+    if known["forwarded_host"] and "HTTP_X_FORWARDED_HOST" in environ:
         host = environ["HTTP_X_FORWARDED_HOST"]
     elif "HTTP_HOST" in environ:
         host = environ["HTTP_HOST"]
     else:
         host = environ["SERVER_NAME"]
-        if settings.USE_X_FORWARDED_PORT and "HTTP_X_FORWARDED_PORT" in environ:
+        if known["forwarded_port"] and "HTTP_X_FORWARDED_PORT" in environ:
             port = str(environ["HTTP_X_FORWARDED_PORT"])
         else:
             port = str(environ["SERVER_PORT"])
         if port != ("443" if scheme == "https" else "80"):
             host = f"{host}:{port}"
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
     domain, _port = split_domain_port(host)
-    return host if domain and validate_host(domain, allowed) else None
+    return host if domain and validate_host(domain, known["allowed_hosts"]) else None
