@@ -78,7 +78,7 @@ class PostColumn(Column):
             # A comment not (yet) shown has no anchor of its own; its reply-to comment or the section does.
             parent = f"c{instance.parent_id}" if instance.level else "comments"
             anchor = f"c{instance.pk}" if shown else parent
-            link = f"{post.url}#{anchor}"
+            link = f"{instance.listing_post_url}#{anchor}"
             context.update(
                 value=post.title,
                 link_url=link,
@@ -114,8 +114,11 @@ class CommentIndexView(IndexView):
         comments = list(context["object_list"])
         post_ids = {c.object_pk for c in comments if c.object_pk.isdigit()}
         posts = {str(p.pk): p for p in BlogPostPage.objects.filter(pk__in=post_ids).defer_streamfields()}
+        # With the request, Wagtail works out the sites' root paths once for all the links.
+        urls = {pk: post.get_url(request=self.request) for pk, post in posts.items()}
         for comment in comments:
             comment.listing_post = posts.get(comment.object_pk)
+            comment.listing_post_url = urls.get(comment.object_pk)
         return context
 
 

@@ -81,6 +81,10 @@ def test_a_long_listing_counts_exactly_up_to_a_limit_then_says_the_estimate(blog
     assert everything.count >= 6 and everything.get_page(1).object_list.count() == 12
     held = EstimatedCountPaginator(with_status(XtdComment.objects.all(), CommentStatus.HELD), 2)
     assert held.count == 4 and held.num_pages == 2
+    # A page past the exact count reads its keys first, and shows the same comments in order.
+    newest = XtdComment.objects.order_by("-submit_date", "-pk")
+    pages = EstimatedCountPaginator(newest, 3)
+    assert [c.pk for c in pages.page(3).object_list] == [c.pk for c in newest[6:9]]
 
 
 def test_the_status_filters_read_their_own_index_not_every_comment(blog_index):
