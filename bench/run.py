@@ -22,6 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,7 +186,8 @@ print(json.dumps({
 READER_URLS = r"""
 import json
 from django.conf import settings
-from django.db.models.functions import TruncMonth
+from django.db.models import Count
+from django.db.models.functions import TruncMonth, TruncYear
 from blog.models import BlogIndexPage, BlogPostPage
 from taggit.models import Tag
 index = BlogIndexPage.objects.live().order_by("path").first()
@@ -198,32 +200,43 @@ def numbered(url, count):
 
 
 urls = ["/", "/sitemap.xml"] + numbered(index.url, min(posts.count(), 500 * per_page))
-for tag in Tag.objects.filter(pk__in=posts.values("tags")).order_by("name")[:60]:
-    urls += numbered(f"{index.url}tag/{tag.slug}/", min(posts.filter(tags=tag).count(), 5 * per_page))
-months = posts.annotate(month=TruncMonth("date")).values_list("month", flat=True).distinct()
-urls += sorted({f"{index.url}{month:%Y/%m}/" for month in months})
+tags = list(Tag.objects.filter(pk__in=posts.values("tags")).order_by("name")[:60])
+for tag in tags:
+    urls += numbered(f"{index.url}tag/{tag.slug}/", posts.filter(tags=tag).count())
+    urls += [f"{index.url}tag/{tag.slug}/feed/", f"{index.url}tag/{tag.slug}/feed/atom/"]
+months = posts.annotate(month=TruncMonth("date")).values("month").annotate(n=Count("pk")).order_by("month")
+for row in months:
+    urls += numbered(f"{index.url}{row['month']:%Y/%m}/", row["n"])
+years = posts.annotate(year=TruncYear("date")).values_list("year", flat=True).distinct()
+urls += sorted({f"{index.url}{year:%Y}/" for year in years})
 urls += [post.url for post in posts.order_by("-date")[:COUNT]]
 words = sorted({word.lower() for title in posts.values_list("title", flat=True)[:5000]
                 for word in title.split() if word.isalpha() and len(word) > 3})
 urls += [f"/search/?q={word}" for word in words]
+urls += [f"/search/?q={word}&tag={tag.slug}" for tag in tags[:10] for word in words]
 print(json.dumps(list(dict.fromkeys(urls))[:COUNT]))
 """
 
 
 def reader_urls(env, count):
     """Up to `count` different reader URLs of the bench blog: home, the index's pages, label pages
-    and their pages, month archives, posts (newest first) and searches for the words in titles."""
+    with their pages and feeds, month archives with their pages, years, posts (newest first), and
+    searches for the words in titles, alone and within a label."""
     script = READER_URLS.replace("COUNT", str(int(count)))
     return json.loads(manage(env, "shell", "-c", script, capture=True).strip().splitlines()[-1])
 
 
 def warm_up(base, urls, threads=4):
-    """Request every URL once (`threads` at a time); return the X-Page-Cache answers, counted."""
+    """Request every URL once (`threads` at a time); return the X-Page-Cache answers, counted
+    (an error status counts as "status <code>")."""
 
     def fetch(url):
-        with urlopen(base + url, timeout=60) as response:
-            response.read()
-            return response.headers["X-Page-Cache"]
+        try:
+            with urlopen(base + url, timeout=60) as response:
+                response.read()
+                return response.headers["X-Page-Cache"]
+        except HTTPError as error:
+            return f"status {error.code}"
 
     with ThreadPoolExecutor(threads) as pool:
         answers = list(pool.map(fetch, urls))
