@@ -7,7 +7,9 @@ size), and serves Puput, Broadsheet with the page cache off and Broadsheet with 
 under gunicorn with 2 sync workers and production settings. For each kind of page, wrk (2
 threads, 8 connections, after a warm-up) runs on the three in turn; after the pages, the
 ceiling: Broadsheet's cached post page saved as a file and returned by a trivial WSGI app under
-the same gunicorn. --rounds repeats all of it; the table gives the range over the rounds.
+the same gunicorn; then the cached site on --urls different reader URLs in rotation, after
+one pass requesting each of them. --rounds repeats all of it; the table gives the range
+over the rounds.
 """
 
 import argparse
@@ -33,12 +35,14 @@ from run import (
     fresh_database,
     log,
     manage,
+    reader_urls,
     run_python,
     run_wrk,
     save_page,
     start_ceiling,
     start_gunicorn,
     stop,
+    warm_up,
 )
 
 PEER = ROOT / "bench" / "peer"
@@ -218,10 +222,21 @@ def span(values, form=figure):
     return low if low == high else f"{low}–{high}"
 
 
-def peer_table(rows, ceilings):
+def share_of_ceiling(results, ceilings):
+    """Each round's rate as a share of that round's ceiling, as a range ("81–86 %")."""
+    shares = [
+        100 * result["rps"] / ceiling["rps"]
+        for result, ceiling in zip(results, ceilings, strict=True)
+        if ceiling["rps"]
+    ]
+    return span(shares, "{:.0f}".format) + " %" if shares else "–"
+
+
+def peer_table(rows, ceilings, rotation=None):
     """The side-by-side table in markdown. `rows` holds (page name, rounds), each round a wrk
-    result for each of SITES; `ceilings` the ceiling's wrk result in each round. Ratios and
-    shares of the ceiling are taken within each round, then given as a range."""
+    result for each of SITES; `ceilings` the ceiling's wrk result in each round; `rotation`
+    (name, wrk results) the cached site on many URLs in turn, in each round. Ratios and shares
+    of the ceiling are taken within each round, then given as a range."""
     lines = [
         "| page | Puput | Broadsheet uncached | ratio | uncached p50 ms | uncached p99 ms "
         "| Broadsheet cached | % of ceiling |",
@@ -230,11 +245,6 @@ def peer_table(rows, ceilings):
     for name, rounds in rows:
         rps = {site: [result[site]["rps"] for result in rounds] for site in SITES}
         ratios = [mine / theirs for mine, theirs in zip(rps["uncached"], rps["puput"], strict=True) if theirs]
-        shares = [
-            100 * cached / ceiling["rps"]
-            for cached, ceiling in zip(rps["cached"], ceilings, strict=True)
-            if ceiling["rps"]
-        ]
         cells = [
             name,
             span(rps["puput"]),
@@ -243,15 +253,19 @@ def peer_table(rows, ceilings):
             span([result["uncached"]["p50"] for result in rounds], "{:,.1f}".format),
             span([result["uncached"]["p99"] for result in rounds], "{:,.1f}".format),
             span(rps["cached"]),
-            span(shares, "{:.0f}".format) + " %" if shares else "–",
+            share_of_ceiling([result["cached"] for result in rounds], ceilings),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    if rotation:
+        name, results = rotation
+        rates = span([result["rps"] for result in results])
+        lines.append(f"| {name} | | | | | | {rates} | {share_of_ceiling(results, ceilings)} |")
     ceiling = span([result["rps"] for result in ceilings])
     lines.append(f"| same-size page, trivial WSGI app (ceiling) | | | | | | {ceiling} | 100 % |")
     return "\n".join(lines)
 
 
-def error_note(rows, ceilings):
+def error_note(rows, ceilings, rotations=()):
     """A line naming every run that had non-2xx answers or socket errors, or saying there were none."""
     failed = [
         f"{name}, {SITE_NAMES[site]}: {result[site]['errors']}"
@@ -261,6 +275,7 @@ def error_note(rows, ceilings):
         if result[site]["errors"]
     ]
     failed += [f"ceiling: {result['errors']}" for result in ceilings if result["errors"]]
+    failed += [f"rotation: {result['errors']}" for result in rotations if result["errors"]]
     return "Errors (non-2xx answers or socket errors): " + ("; ".join(failed) if failed else "none") + "."
 
 
@@ -271,6 +286,9 @@ def main():
     parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before each measurement")
     parser.add_argument("--rounds", type=int, default=2, help="times to measure every page, alternating")
     parser.add_argument("--port", type=int, default=8430, help="first of the four loopback ports used")
+    parser.add_argument(
+        "--urls", type=int, default=5000, help="reader URLs the cached site serves in rotation (0: none)"
+    )
     args = parser.parse_args()
     if args.posts < 10 or args.duration < 1 or args.warmup < 0 or args.rounds < 1:
         parser.error("--posts must be 10 or more, --duration and --rounds 1 or more, --warmup 0 or more")
@@ -290,7 +308,7 @@ def main():
     shutil.rmtree(PEER_WORK / "cache", ignore_errors=True)
 
     rows = [(name, []) for name, _ in PAGES]
-    ceilings = []
+    ceilings, rotations = [], []
     with ExitStack() as servers:
         servers.callback(stop, start_puput(puput_env, ports["puput"], paths["puput"]["index"]))
         for site in ("uncached", "cached"):
@@ -300,6 +318,8 @@ def main():
         # The cached post page, as readers get it, is the ceiling's page.
         page = save_page(bases["cached"] + paths["cached"]["post"], PEER_WORK / "post.html")
         servers.callback(stop, start_ceiling(page, ports["ceiling"], log=PEER_WORK / "ceiling.log"))
+        urls = reader_urls(env, args.urls) if args.urls else []
+        passes = []
         for number in range(1, args.rounds + 1):
             for (name, key), (_, rounds) in zip(PAGES, rows, strict=True):
                 result = {}
@@ -309,6 +329,13 @@ def main():
                 rounds.append(result)
             log(f"round {number} of {args.rounds}: the ceiling")
             ceilings.append(run_wrk(wrk, bases["ceiling"] + "/", args.duration, args.warmup))
+            if urls:
+                # Stored pages last PAGE_CACHE_SECONDS: each round's pass stores what has expired.
+                log(f"round {number} of {args.rounds}: one pass over {len(urls)} reader URLs, cached")
+                passes.append(warm_up(bases["cached"], urls))
+                log(f"round {number} of {args.rounds}: {len(urls)} URLs in rotation, cached")
+                rotation = run_wrk(wrk, bases["cached"] + urls[0], args.duration, args.warmup, paths=urls)
+                rotations.append(rotation)
 
     versions = puput_versions(python, puput_env)
     report = [
@@ -322,11 +349,25 @@ def main():
         f"Broadsheet on Wagtail {version('wagtail')}, Django {version('Django')}. "
         f"{datetime.now(UTC):%Y-%m-%d}. Requests per second:",
         "",
-        peer_table(rows, ceilings),
+        peer_table(rows, ceilings, (f"{len(urls):,} reader URLs in rotation", rotations) if urls else None),
         "",
         f"The ceiling is Broadsheet's cached post page ({page.stat().st_size / 1024:.0f} KB) saved as a file "
         f"and returned by a trivial WSGI app under the same gunicorn with 2 workers "
-        f"({span([result['rps'] for result in ceilings])} requests/s). " + error_note(rows, ceilings),
+        f"({span([result['rps'] for result in ceilings])} requests/s). "
+        + error_note(rows, ceilings, rotations),
+    ]
+    if urls:
+        answers = "; ".join(
+            f"round {number}: " + ", ".join(f"{n:,} {answer}" for answer, n in counts.items())
+            for number, counts in enumerate(passes, 1)
+        )
+        report += [
+            "",
+            f"The rotation: {len(urls):,} different reader URLs of Broadsheet's blog (index, label and "
+            "month pages, posts, searches), each requested once in each round (answered: "
+            f"{answers}), then wrk cycling through them on the cached site.",
+        ]
+    report += [
         "",
         "Puput's pages: " + ", ".join(paths["puput"][key] for _, key in PAGES),
         "Broadsheet's pages: " + ", ".join(paths["cached"][key] for _, key in PAGES),

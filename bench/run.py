@@ -5,10 +5,13 @@ seeded, starts gunicorn (2 workers) on a loopback port, drives each page with wr
 after a warm-up) with the page cache off and then on, counts the SQL queries each page costs
 with Django's test client, and prints a markdown table. The last row is the post page saved as
 a file and returned by a trivial WSGI app (bench/static_page.py) under gunicorn with 2 workers:
-the ceiling on this machine.
+the ceiling on this machine. Then the admin listings Broadsheet adds (the moderation queue and
+its filters, the Readers admin with 50,000 subscribers, the Blogger imports), timed one request
+at a time through the test client as a superuser.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -16,8 +19,10 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,6 +219,66 @@ print(json.dumps({
     ]
 
 
+READER_URLS = r"""
+import json
+from django.conf import settings
+from django.db.models import Count
+from django.db.models.functions import TruncMonth, TruncYear
+from blog.models import BlogIndexPage, BlogPostPage
+from taggit.models import Tag
+index = BlogIndexPage.objects.live().order_by("path").first()
+posts = BlogPostPage.objects.live().child_of(index)
+per_page = settings.BLOG_POSTS_PER_PAGE
+
+
+def numbered(url, count):
+    return [url] + [f"{url}?page={n}" for n in range(2, -(-count // per_page) + 1)]
+
+
+urls = ["/", "/sitemap.xml"] + numbered(index.url, min(posts.count(), 500 * per_page))
+tags = list(Tag.objects.filter(pk__in=posts.values("tags")).order_by("name")[:60])
+for tag in tags:
+    urls += numbered(f"{index.url}tag/{tag.slug}/", posts.filter(tags=tag).count())
+    urls += [f"{index.url}tag/{tag.slug}/feed/", f"{index.url}tag/{tag.slug}/feed/atom/"]
+months = posts.annotate(month=TruncMonth("date")).values("month").annotate(n=Count("pk")).order_by("month")
+for row in months:
+    urls += numbered(f"{index.url}{row['month']:%Y/%m}/", row["n"])
+years = posts.annotate(year=TruncYear("date")).values_list("year", flat=True).distinct()
+urls += sorted({f"{index.url}{year:%Y}/" for year in years})
+urls += [post.url for post in posts.order_by("-date")[:COUNT]]
+words = sorted({word.lower() for title in posts.values_list("title", flat=True)[:5000]
+                for word in title.split() if word.isalpha() and len(word) > 3})
+urls += [f"/search/?q={word}" for word in words]
+urls += [f"/search/?q={word}&tag={tag.slug}" for tag in tags[:10] for word in words]
+print(json.dumps(list(dict.fromkeys(urls))[:COUNT]))
+"""
+
+
+def reader_urls(env, count):
+    """Up to `count` different reader URLs of the bench blog: home, the index's pages, label pages
+    with their pages and feeds, month archives with their pages, years, posts (newest first), and
+    searches for the words in titles, alone and within a label."""
+    script = READER_URLS.replace("COUNT", str(int(count)))
+    return json.loads(manage(env, "shell", "-c", script, capture=True).strip().splitlines()[-1])
+
+
+def warm_up(base, urls, threads=4):
+    """Request every URL once (`threads` at a time); return the X-Page-Cache answers, counted
+    (an error status counts as "status <code>")."""
+
+    def fetch(url):
+        try:
+            with urlopen(base + url, timeout=60) as response:
+                response.read()
+                return response.headers["X-Page-Cache"]
+        except HTTPError as error:
+            return f"status {error.code}"
+
+    with ThreadPoolExecutor(threads) as pool:
+        answers = list(pool.map(fetch, urls))
+    return {answer: answers.count(answer) for answer in sorted(set(answers), key=str)}
+
+
 def query_counts(env, urls):
     """SQL queries per request for each URL (second request: caches that fill once are warm)."""
     script = r"""
@@ -242,6 +307,88 @@ print(json.dumps(out))
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+ADMIN_LISTINGS = r"""
+import json, statistics, time
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_comments_xtd.models import XtdComment
+from taggit.models import Tag
+
+# Readers for the Readers admin, none of them confirmed (a publish in this database mails nobody).
+with connection.cursor() as cursor:
+    cursor.execute(
+        "INSERT INTO subscriptions_subscriber (email, status, whole_blog, source, subscribed_at, "
+        "bounces, last_bounce) SELECT 'bench-reader-' || n || '@example.org', "
+        "(ARRAY['pending', 'unsubscribed', 'suspended'])[1 + n %% 3], n %% 4 > 0, 'bench', "
+        "now() - n * interval '1 minute', 0, '' FROM generate_series(1, %s) AS n "
+        "ON CONFLICT (email) DO NOTHING",
+        [READERS],
+    )
+    cursor.execute("ANALYZE subscriptions_subscriber")
+user, _ = get_user_model().objects.get_or_create(username="bench-admin")
+user.is_superuser = user.is_staff = True
+user.save()
+client = Client()
+client.force_login(user)
+busy = XtdComment.objects.values("object_pk").annotate(n=Count("pk")).order_by("-n").first()
+last = -(-XtdComment.objects.count() // 50)
+tag = Tag.objects.order_by("name").first()
+listings = [
+    ("moderation queue", "/admin/comments/"),
+    ("moderation queue, held", "/admin/comments/?status=held"),
+    ("moderation queue, public", "/admin/comments/?status=public"),
+    ("moderation queue, removed", "/admin/comments/?status=removed"),
+    ("moderation queue, spam", "/admin/comments/?status=spam"),
+    ("moderation queue, one post", f"/admin/comments/?post={busy['object_pk'] if busy else 0}"),
+    ("moderation queue, last page", f"/admin/comments/?p={last}"),
+    ("moderation queue, search", "/admin/comments/?q=harbour"),
+    ("dashboard (comments awaiting moderation)", "/admin/"),
+    ("readers", "/admin/subscribers/"),
+    ("readers, pending", "/admin/subscribers/?status=pending"),
+    ("readers, following a label", f"/admin/subscribers/?label={tag.pk if tag else 0}"),
+    ("readers, last page", f"/admin/subscribers/?p={-(-(READERS) // 50)}"),
+    ("sends", "/admin/sends/"),
+    ("Blogger imports", "/admin/blogger-import/"),
+]
+out = []
+for name, url in listings:
+    client.get(url)
+    times = []
+    for _ in range(10):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    out.append([name, url, response.status_code, statistics.median(times), len(queries)])
+print(json.dumps(out))
+"""
+
+
+def admin_listing_times(env, readers=50_000):
+    """[name, URL, status, median ms of 10 requests, SQL queries] for each admin listing
+    Broadsheet adds, through Django's test client as a logged-in superuser, with `readers`
+    subscribers in the database (added once, none of them confirmed)."""
+    script = ADMIN_LISTINGS.replace("READERS", str(int(readers)))
+    return json.loads(manage(env, "shell", "-c", script, capture=True).strip().splitlines()[-1])
+
+
+def admin_table(listings):
+    lines = [
+        "#### Editors' pages (median of 10 requests, one at a time, as a superuser)",
+        "",
+        "| Listing | URL | ms | SQL queries |",
+        "|---|---|---:|---:|",
+    ]
+    for name, url, status, ms, queries in listings:
+        note = "" if status == 200 else f" (status {status})"
+        lines.append(f"| {name}{note} | `{url}` | {ms:.0f} | {queries} |")
+    return "\n".join(lines)
 
 
 def start_gunicorn(env, port, command=None, *, cwd=ROOT, ready="/healthz", log=None):
@@ -438,6 +585,8 @@ def main():
                 stop(process)
             ceiling = rows[-1][2]["rps"]
             report += [table(f"Page cache {mode}", rows, ceiling), ""]
+    log("Timing the admin listings…")
+    report += [admin_table(admin_listing_times(env)), ""]
     report += [
         f"Post page: {size / 1024:.0f} KB. Gunicorn worker memory after the run: "
         + "; ".join(f"cache {m}: " + ", ".join(f"{v:.0f} MB" for v in sizes) for m, sizes in memory.items()),

@@ -1,38 +1,35 @@
 """`python bench/working_set.py`: does the page cache hold a large blog's working set?
 
 Serves the bench database (10,000 posts by default, seeded as `bench/run.py` does) with
-production settings and the shared disk cache, requests 5,000 different pages (posts, index
-pages, label and month pages) twice with 4 readers at a time, and prints what each pass was
-answered and how much of the cache folder the pages take. Then wrk (8 connections) on one cached
+production settings and the shared disk cache, requests 5,000 different pages (`run.reader_urls`:
+index, label and month pages, posts, searches) twice with 4 readers at a time, and prints what
+each pass was answered and how much of the cache folder the pages take. Then wrk (8 connections) on one cached
 post page and on all the pages in rotation, side by side: a cache that holds the working set
 serves both at about the same rate.
 """
 
 import argparse
-import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, WORK, bench_environment, ensure_wrk, manage, run_wrk, seed, start_gunicorn, stop
-
-URLS = r"""
-import json
-from blog.models import BlogIndexPage, BlogPostPage
-from taggit.models import Tag
-index = BlogIndexPage.objects.live().order_by("path").first()
-posts = [p.url for p in BlogPostPage.objects.live().child_of(index).order_by("-date")[:4300]]
-pages = [f"{index.url}?page={n}" for n in range(2, 501)]
-tags = [f"{index.url}tag/{t.slug}/" for t in Tag.objects.all()[:40]]
-months = sorted({f"{index.url}{d:%Y/%m}/" for d in BlogPostPage.objects.values_list("date", flat=True)})
-print(json.dumps(posts + pages + tags + months + [index.url, "/", "/sitemap.xml"]))
-"""
+from run import (
+    ROOT,
+    WORK,
+    bench_environment,
+    ensure_wrk,
+    manage,
+    reader_urls,
+    run_wrk,
+    seed,
+    start_gunicorn,
+    stop,
+    warm_up,
+)
 
 
 def folder_mb(folder):
@@ -56,21 +53,13 @@ def main():
     env["CACHE_DIR"] = tempfile.mkdtemp(prefix="cache-", dir=WORK)
     seed(env, args.posts, 2)
     manage(env, "collectstatic", "--noinput", "-v0")
-    urls = json.loads(manage(env, "shell", "-c", URLS, capture=True).strip().splitlines()[-1])[: args.urls]
+    urls = reader_urls(env, args.urls)
     base = f"http://127.0.0.1:{args.port}"
-
-    def fetch(url):
-        with urlopen(base + url, timeout=30) as response:
-            response.read()
-            return response.headers["X-Page-Cache"]
-
     server = start_gunicorn(env, args.port)
     try:
         for number in (1, 2):
             started = time.perf_counter()
-            with ThreadPoolExecutor(4) as pool:
-                answers = list(pool.map(fetch, urls))
-            counts = ", ".join(f"{answer} {answers.count(answer)}" for answer in sorted(set(answers)))
+            counts = ", ".join(f"{answer} {n}" for answer, n in warm_up(base, urls).items())
             print(f"pass {number}, {len(urls)} pages: {time.perf_counter() - started:.0f} s, {counts}")
         wrk = ensure_wrk()
         for _ in range(args.rounds):

@@ -14,6 +14,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
+from broadsheet.admin_listings import EstimatedCountPaginator
+
 from .comments.moderation import set_status
 from .comments.status import CommentStatus, is_moderator, status_of, with_status
 from .models import BlogPostPage
@@ -23,14 +25,31 @@ def review_of(comment):
     return getattr(comment, "review", None)
 
 
+# How many posts the Post filter offers: those with the latest comments.
+OFFERED_POSTS = 50
+
+
+def offered_posts(request):
+    """The posts the Post filter offers: the OFFERED_POSTS with the latest comments, and the one
+    chosen (search finds the comments on any post by its title)."""
+    latest = XtdComment.norel_objects.order_by("-submit_date").values_list("object_pk", flat=True)
+    keys = [int(key) for key in latest[: OFFERED_POSTS * 10] if key.isdigit()]
+    keys = list(dict.fromkeys(keys))[:OFFERED_POSTS]
+    chosen = request.GET.get("post", "") if request is not None else ""
+    if chosen.isdigit():
+        keys.append(int(chosen))
+    return BlogPostPage.objects.filter(pk__in=keys).order_by("-date").only("pk", "title")
+
+
 class CommentFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(
         label="Status", choices=CommentStatus.choices, method="filter_status", empty_label="All comments"
     )
     post = django_filters.ModelChoiceFilter(
         label="Post",
-        queryset=BlogPostPage.objects.order_by("-date").only("pk", "title"),
+        queryset=offered_posts,
         method="filter_post",
+        help_text="The posts with the latest comments.",
     )
 
     class Meta:
@@ -59,7 +78,7 @@ class PostColumn(Column):
             # A comment not (yet) shown has no anchor of its own; its reply-to comment or the section does.
             parent = f"c{instance.parent_id}" if instance.level else "comments"
             anchor = f"c{instance.pk}" if shown else parent
-            link = f"{post.url}#{anchor}"
+            link = f"{instance.listing_post_url}#{anchor}"
             context.update(
                 value=post.title,
                 link_url=link,
@@ -71,6 +90,7 @@ class PostColumn(Column):
 class CommentIndexView(IndexView):
     """The moderation queue: newest first, searchable by text, author or post title."""
 
+    paginator_class = EstimatedCountPaginator
     search_backend_name = None
     search_fields = ["comment", "user_name", "user_email"]
     default_ordering = "-submit_date"
@@ -94,8 +114,11 @@ class CommentIndexView(IndexView):
         comments = list(context["object_list"])
         post_ids = {c.object_pk for c in comments if c.object_pk.isdigit()}
         posts = {str(p.pk): p for p in BlogPostPage.objects.filter(pk__in=post_ids).defer_streamfields()}
+        # With the request, Wagtail works out the sites' root paths once for all the links.
+        urls = {pk: post.get_url(request=self.request) for pk, post in posts.items()}
         for comment in comments:
             comment.listing_post = posts.get(comment.object_pk)
+            comment.listing_post_url = urls.get(comment.object_pk)
         return context
 
 

@@ -29,6 +29,7 @@ def trusted_networks(value):
         ) from error
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_address(value):
     """An IP address from a header or REMOTE_ADDR, or None when it is not one."""
     value = value.strip()
@@ -45,6 +46,13 @@ def parse_address(value):
 def is_trusted(address):
     networks = trusted_networks(settings.FORWARDED_ALLOW_IPS)
     return networks is None or any(address in network for network in networks)
+
+
+def peer_is_trusted(meta):
+    """Whether the peer of a request (its META, or the WSGI environ) is a trusted proxy; a Unix
+    socket (no IP address) is, as in client_ip()."""
+    peer = parse_address(meta.get("REMOTE_ADDR", ""))
+    return peer is None or is_trusted(peer)
 
 
 def client_ip(request):

@@ -48,6 +48,9 @@ def public_root_url(site, secure=False):
 OTHER_HOST_EXEMPT = ("/healthz",)
 
 
+SITE_HOSTS = ("site-hosts",)
+
+
 def site_hosts():
     """{"hostnames": every Wagtail Site's host name, "default": the default Site (or None)},
     kept in each process until the site scope changes."""
@@ -57,7 +60,13 @@ def site_hosts():
         default = next((site for site in sites if site.is_default_site), None)
         return {"hostnames": {site.hostname.lower() for site in sites}, "default": default}
 
-    return remembered(("site-hosts",), load)
+    return remembered(SITE_HOSTS, load)
+
+
+def is_other_host(hostname, hosts):
+    """Whether a request on `hostname` is sent to the default site's host, by `hosts`
+    (site_hosts()'s answer)."""
+    return hosts["default"] is not None and hostname.lower() not in hosts["hostnames"]
 
 
 class OtherHostRedirectMiddleware:
@@ -76,9 +85,9 @@ class OtherHostRedirectMiddleware:
             return self.get_response(request)
         hostname, _port = split_domain_port(request.get_host())  # refuses hosts not allowed
         hosts = site_hosts()
-        default = hosts["default"]
-        if default is None or hostname.lower() in hosts["hostnames"]:
+        if not is_other_host(hostname, hosts):
             return self.get_response(request)
+        default = hosts["default"]
         request._wagtail_site = default  # the old addresses are the default site's redirects
         target = self.old_address_target(request) or request.get_full_path()
         if not target.startswith(("http://", "https://")):

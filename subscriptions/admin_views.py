@@ -37,6 +37,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page, Site
 
 from blog.models import BlogPostPage
+from broadsheet.admin_listings import EstimatedCountPaginator
 
 from . import csv_io, readers
 from .confirmation import site_root
@@ -101,6 +102,7 @@ class SubscriberIndexView(IndexView):
     """Subscribers, with how many there are in each status above the list."""
 
     template_name = "subscriptions/admin/subscriber_index.html"
+    paginator_class = EstimatedCountPaginator
 
     def get_base_queryset(self):
         return super().get_base_queryset().prefetch_related("labels")

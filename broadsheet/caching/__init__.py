@@ -1,7 +1,8 @@
 """Everything Broadsheet caches, and the one way to forget it.
 
-- Whole pages for anonymous readers (`pages.PageCacheMiddleware`), with the Cache-Control that
-  tells shared caches (a CDN, a proxy) the same thing;
+- Whole pages for anonymous readers (`pages.PageCacheMiddleware`; `front.PageCacheFront`, the
+  WSGI application, answers stored ones before Django runs), with the Cache-Control that tells
+  shared caches (a CDN, a proxy) the same thing;
 - values and fragments pages are built from (`cached`);
 - the top of the page tree, kept in each process (`remembered`).
 

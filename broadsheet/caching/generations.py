@@ -4,9 +4,14 @@ They live in the "default" cache alias: the shared disk cache of this machine, o
 REDIS_URL is set. A generation is a random token rather than a counter: replacing it is one
 write, and a generation the cache has lost is simply a new one, so what recorded the old one is
 forgotten, never wrongly kept.
+
+ANY gets a new generation with every bump, written after the scopes' own. So while ANY's
+generation is the one a process read before it last checked some recorded generations, no scope
+can have changed since: that process may take them as current after reading ANY alone.
 """
 
 import secrets
+import threading
 
 from django.core.cache import caches
 from django.db import transaction
@@ -34,14 +39,40 @@ def current(scopes):
     return {scope: found[key] for key, scope in keys.items()}
 
 
+# The recorded generations this process found current, and ANY's generation read before.
+_confirmed = {"any": None, "recorded": set()}
+_lock = threading.Lock()
+# Recorded sets come from stored entries; a flood of them must not grow the set for ever.
+MAX_CONFIRMED = 10_000
+
+
 def still_current(recorded):
-    """Whether every generation in `recorded` ({scope: generation}) is still the current one."""
-    return bool(recorded) and current(recorded) == recorded
+    """Whether every generation in `recorded` ({scope: generation}) is still the current one.
+
+    One read (ANY's generation) when this process has found the same generations current since
+    ANY last changed; otherwise that read and one of `recorded`'s scopes.
+    """
+    if not recorded:
+        return False
+    marker = tuple(recorded.items())
+    # Read first: a bump writes it last.
+    any_now = _cache().get(PREFIX + ANY) or current([ANY])[ANY]
+    if _confirmed["any"] == any_now and marker in _confirmed["recorded"]:
+        return True
+    if current(recorded) != recorded:
+        return False
+    with _lock:
+        if _confirmed["any"] != any_now or len(_confirmed["recorded"]) >= MAX_CONFIRMED:
+            _confirmed["any"], _confirmed["recorded"] = any_now, set()
+        _confirmed["recorded"].add(marker)
+    return True
 
 
 def bump(scopes):
-    """Give each of `scopes` (and ANY) a new generation, for every process at once."""
-    _cache().set_many({PREFIX + scope: secrets.token_hex(6) for scope in {*scopes, ANY}}, None)
+    """Give each of `scopes` and then ANY a new generation, for every process at once."""
+    tokens = {PREFIX + scope: secrets.token_hex(6) for scope in scopes if scope != ANY}
+    tokens[PREFIX + ANY] = secrets.token_hex(6)  # last: see the module's docstring
+    _cache().set_many(tokens, None)
 
 
 def bump_now_and_after_commit(scopes):

@@ -35,6 +35,15 @@ def remembered(key, load):
     return value
 
 
+def kept(key, generation):
+    """What `remembered(key, ...)` keeps, if this process keeps it for the site scope's
+    `generation` (one its caller knows to be current); else None. Reads no cache."""
+    with _lock:
+        if _kept["generation"] == generation:
+            return _kept["values"].get(key)
+    return None
+
+
 def forget():
     """Drop everything this process keeps (the next request loads it again)."""
     with _lock:

@@ -22,6 +22,10 @@ So no reader's form errors, messages or CSRF token can reach another reader.
 What is stored is sent as `public` with `s-maxage` (shared caches may keep it as long as this
 cache does); what is personal to one reader (a session, a message, the CSRF token, a cookie) as
 `private`; anything else keeps the headers its view gave.
+
+Behind the WSGI front (broadsheet/caching/front.py, which answers stored pages before Django
+runs) the middleware leaves the storing to the front, which adds the headers the middleware
+outside this one gave the page.
 """
 
 import hashlib
@@ -36,6 +40,8 @@ from . import generations
 from .scopes import ANY, COMMENT_COUNTS, LISTINGS, SITE
 
 HEADER = "X-Page-Cache"
+# The WSGI environ key under which the front (front.py) hands itself to the middleware.
+FRONT = "broadsheet.page_cache.front"
 # The read API is left alone: its documents and images change without a scope to forget them.
 SKIP_PREFIXES = ("/admin/", "/documents/", "/comments/", "/api/", "/healthz", "/static/", "/media/")
 # Every query parameter a cacheable view reads: `page` (listings and search), the search's own
@@ -56,7 +62,7 @@ KEPT_HEADERS = {
 }
 
 
-def _enabled():
+def enabled():
     return getattr(settings, "PAGE_CACHE_SECONDS", 0) > 0
 
 
@@ -109,7 +115,7 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not _enabled() or request.path.startswith(SKIP_PREFIXES):
+        if not enabled() or request.path.startswith(SKIP_PREFIXES):
             return self.get_response(request)
         if not self.request_is_cacheable(request):
             response = self.get_response(request)
@@ -117,10 +123,9 @@ class PageCacheMiddleware:
                 patch_cache_control(response, private=True)
             return response
         key = self.key_for(request)
-        cache = caches[ALIAS]
-        stored = cache.get(key)
+        stored = caches[ALIAS].get(key)
         if stored is not None:
-            recorded, status, headers, content = stored
+            recorded, status, headers, content = stored[:4]
             if generations.still_current(recorded):
                 return self.from_stored(request, status, headers, content)
         # Read before the view runs: a change made while it renders keeps its page out of the cache.
@@ -133,17 +138,27 @@ class PageCacheMiddleware:
         ):
             scopes = getattr(request, "_page_cache_scopes", None) or DEFAULT_SCOPES
             recorded = generations.current([SITE, *scopes, ANY])
+            response[HEADER] = "miss"
+            shared_cache_control(response)
             if recorded.pop(ANY) == before:
                 headers = [(k, v) for k, v in response.items() if k.lower() in KEPT_HEADERS]
                 entry = (recorded, response.status_code, headers, response.content)
-                cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
-            response[HEADER] = "miss"
-            shared_cache_control(response)
+                self.store(request, key, entry, response)
         else:
             response[HEADER] = "skip"
             if self.is_personal(request, response):
                 patch_cache_control(response, private=True)
         return response
+
+    @staticmethod
+    def store(request, key, entry, response):
+        """Keep `entry` ((recorded, status, headers, content)) under `key`; behind the front, hand
+        it over with the headers `response` has now, for the front to store on the way out."""
+        front = request.META.get(FRONT)
+        if front is None:
+            caches[ALIAS].set(key, entry, settings.PAGE_CACHE_SECONDS)
+        else:
+            front.keep(response, key, entry, dict(response.items()))
 
     @staticmethod
     def from_stored(request, status, headers, content):
@@ -193,8 +208,12 @@ class PageCacheMiddleware:
 
     @staticmethod
     def key_for(request):
-        """The request's address with its query parameters sorted by name (each keeps its values' order)."""
-        query = urlencode(sorted(request.GET.lists()), doseq=True)
-        address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-        digest = hashlib.sha256(address.encode()).hexdigest()[:32]
-        return f"page:{digest}"
+        return key_for(request.scheme, request.get_host(), request.path, request.GET)
+
+
+def key_for(scheme, host, path, query):
+    """The key of an address, its query (a QueryDict) sorted by name (each keeps its values' order)."""
+    query = urlencode(sorted(query.lists()), doseq=True)
+    address = f"{scheme}://{host}{path}?{query}"
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    return f"page:{digest}"

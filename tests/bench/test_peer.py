@@ -70,3 +70,15 @@ def test_a_site_that_answered_nothing_gets_no_ratio_and_its_errors_are_named():
     assert peer.error_note(rows, [result(0, errors=3)]) == (
         "Errors (non-2xx answers or socket errors): post (5 comments), Puput: 12; ceiling: 3."
     )
+
+
+def test_the_rotation_of_many_urls_gets_its_own_row_against_the_same_ceilings():
+    rounds = [{"puput": result(26), "uncached": result(180), "cached": result(5600)}] * 2
+    rows = [("post (5 comments)", rounds)]
+    rotation = ("5,000 reader URLs in rotation", [result(5400), result(5800, errors=2)])
+    table = peer.peer_table(rows, [result(7000), result(7250)], rotation).splitlines()
+    assert table[3] == "| 5,000 reader URLs in rotation | | | | | | 5,400–5,800 | 77–80 % |"
+    assert table[4] == "| same-size page, trivial WSGI app (ceiling) | | | | | | 7,000–7,250 | 100 % |"
+    assert peer.error_note(rows, [result(7000)] * 2, rotation[1]) == (
+        "Errors (non-2xx answers or socket errors): rotation: 2."
+    )

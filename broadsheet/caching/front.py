@@ -1,0 +1,253 @@
+"""Stored pages answered in front of Django: the WSGI application around Django's handler.
+
+Through Django, a stored page still costs the handler, its signals, the request object, every
+middleware before the page cache and the way back out. The front answers the same stored pages
+from the WSGI environ, before any of that, exactly as the whole stack would: the body the page
+cache keeps, its headers, and the headers the middleware outside the page cache gave the page
+when it was stored (SecurityMiddleware's, the Content-Security-Policy), replayed while the
+settings that shape them (OUTER_SETTINGS) are the same.
+
+It answers only when sure; anything else goes to Django unchanged, where PageCacheMiddleware
+applies its rules (broadsheet/caching/pages.py) and hands what it keeps to the front:
+- GET and HEAD (without a body) outside SKIP_PREFIXES, without a session or messages cookie,
+  with no query parameter outside PARAMETERS; a page is stored only under a key its view
+  declared, so nothing else is found;
+- a Host that ALLOWED_HOSTS allows, and with REDIRECT_OTHER_HOSTS one that is a Site's own, as
+  this process last read them (broadsheet/routing.py's redirect comes first);
+- plain HTTP only while SECURE_SSL_REDIRECT is off; https only when a trusted proxy says so
+  (broadsheet/client.py): the scheme header from any other peer is removed before Django reads
+  it, so http and https pages are kept apart and neither can be stored for the other;
+- an entry whose scopes are all current (one cache read, broadsheet/caching/generations.py);
+  a conditional request gets the same 304 as through Django.
+"""
+
+import hashlib
+import logging
+import time
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.handlers.wsgi import get_bytes_from_wsgi, get_path_info, get_script_name
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import QueryDict, parse_cookie
+from django.http.request import split_domain_port, validate_host
+
+from .. import client, routing
+from ..middleware import log_request
+from . import generations, local, pages
+from .scopes import SITE
+
+logger = logging.getLogger(__name__)
+
+# What the middleware outside the page cache does with a page depends on these; a stored page's
+# headers are replayed only under the settings it was stored with.
+OUTER_SETTINGS = (
+    "MIDDLEWARE",
+    "PAGE_CACHE_SECONDS",
+    "PAGE_CACHE_STALE_WHILE_REVALIDATE",
+    "PAGE_CACHE_STALE_IF_ERROR",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_REFERRER_POLICY",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    "CONTENT_SECURITY_POLICY",
+    "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+)
+CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+PAGE_CACHE = "broadsheet.caching.pages.PageCacheMiddleware"
+REQUEST_LOG = "broadsheet.middleware.RequestLogMiddleware"
+# Set on a response by keep(): what the middleware decided to store, for after the way out.
+KEEP = "_page_cache_keep"
+EMPTY_QUERY = QueryDict()
+
+_config = {}
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs):
+    _config.clear()
+
+
+def config():
+    """What the front reads of the settings, worked out once per process: "fingerprint" (of
+    OUTER_SETTINGS), "log" (whether hits are logged: RequestLogMiddleware runs before the page
+    cache) and the settings each request needs."""
+    if not _config:
+        values = repr([getattr(settings, name, None) for name in OUTER_SETTINGS])
+        middleware = list(settings.MIDDLEWARE)
+        before_cache = middleware[: middleware.index(PAGE_CACHE)] if PAGE_CACHE in middleware else []
+        allowed = settings.ALLOWED_HOSTS
+        if settings.DEBUG and not allowed:
+            allowed = [".localhost", "127.0.0.1", "[::1]"]
+        _config.update(
+            fingerprint=hashlib.sha256(values.encode()).hexdigest()[:16],
+            log=REQUEST_LOG in before_cache,
+            enabled=pages.enabled(),
+            proxy_header=settings.SECURE_PROXY_SSL_HEADER,
+            session_cookie=settings.SESSION_COOKIE_NAME,
+            https_only=settings.SECURE_SSL_REDIRECT,
+            forwarded_host=settings.USE_X_FORWARDED_HOST,
+            forwarded_port=settings.USE_X_FORWARDED_PORT,
+            allowed_hosts=list(allowed),
+            other_hosts=settings.REDIRECT_OTHER_HOSTS,
+            seconds=settings.PAGE_CACHE_SECONDS,
+        )
+    return _config
+
+
+class PageCacheFront:
+    """A WSGI application: stored pages answered at once, everything else by `app` (Django's)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        started = time.monotonic()
+        known = config()
+        self.drop_untrusted_scheme(environ, known)
+        if not known["enabled"]:
+            return self.app(environ, start_response)
+        try:
+            answer = self.stored_answer(environ, known)
+        except Exception:  # noqa: BLE001 - Django answers, or reports, whatever this could not read
+            answer = None
+        if answer is None:
+            environ[pages.FRONT] = self
+            return self.from_django(environ, start_response)
+        request, status, headers, body, size = answer
+        start_response(status, headers)
+        if known["log"]:
+            log_request(request, int(status[:3]), started, size)
+        return [body]
+
+    @staticmethod
+    def drop_untrusted_scheme(environ, known):
+        """Remove the proxy's scheme header (SECURE_PROXY_SSL_HEADER) unless a trusted proxy sent it."""
+        header = known["proxy_header"]
+        if header and header[0] in environ and not client.peer_is_trusted(environ):
+            del environ[header[0]]
+
+    def stored_answer(self, environ, known):
+        """(request, status line, headers, body, size) for a stored page, or None for Django."""
+        method = environ["REQUEST_METHOD"].upper()
+        if method not in ("GET", "HEAD"):
+            return None
+        path = path_of(environ)
+        if path.startswith(pages.SKIP_PREFIXES):
+            return None
+        cookies = environ.get("HTTP_COOKIE")
+        if cookies:
+            names = parse_cookie(cookies)
+            if known["session_cookie"] in names or "messages" in names:
+                return None
+        raw_query = get_bytes_from_wsgi(environ, "QUERY_STRING", "")
+        query = QueryDict(raw_query) if raw_query else EMPTY_QUERY
+        if not set(query) <= pages.PARAMETERS:
+            return None
+        scheme = scheme_of(environ, known)
+        if scheme != "https" and known["https_only"]:
+            return None
+        host = allowed_host(environ, scheme, known)
+        if host is None:
+            return None
+        stored = caches[pages.ALIAS].get(pages.key_for(scheme, host, path, query))
+        if stored is None or len(stored) < 5:
+            return None
+        recorded, status, headers, content, (fingerprint, hit_headers, outer_headers) = stored
+        if fingerprint != known["fingerprint"] or not generations.still_current(recorded):
+            return None
+        if known["other_hosts"] and not path.startswith(routing.OTHER_HOST_EXEMPT):
+            hosts = local.kept(routing.SITE_HOSTS, recorded[SITE])
+            if hosts is None or routing.is_other_host(split_domain_port(host)[0], hosts):
+                return None
+        request = SimpleNamespace(method=method, path=path, META=environ)
+        if any(name in environ for name in CONDITIONS):
+            response = pages.PageCacheMiddleware.from_stored(request, status, headers, content)
+            if response.status_code != 200:
+                for name, value in outer_headers:
+                    response[name] = value
+                status_line = f"{response.status_code} {response.reason_phrase}"
+                return request, status_line, list(response.items()), b"", 0
+        body = b"" if method == "HEAD" else content
+        return request, "200 OK", [*hit_headers, ("Content-Length", str(len(content)))], body, len(content)
+
+    def from_django(self, environ, start_response):
+        response = self.app(environ, start_response)
+        kept = getattr(response, KEEP, None)
+        if kept is not None:
+            try:
+                self.store(response, *kept)
+            except Exception:
+                logger.warning("Could not store a page in the page cache", exc_info=True)
+        return response
+
+    @staticmethod
+    def keep(response, key, entry, headers):
+        """Called by PageCacheMiddleware: store `entry` under `key` once `response` (whose headers
+        were `headers` as the page cache let it go) is on its way out of Django."""
+        setattr(response, KEEP, (key, entry, headers))
+
+    @staticmethod
+    def store(response, key, entry, headers):
+        """Store `entry` completed with the headers the middleware outside the page cache added.
+
+        Not at all when that middleware set a cookie (the page is someone's own); without them
+        (the front then leaves the page to Django's middleware) when it changed the page.
+        """
+        if response.cookies:
+            return
+        recorded, status, kept_headers, content = entry
+        cache = caches[pages.ALIAS]
+        if response.streaming or response.status_code != status or response.content != content:
+            cache.set(key, entry, config()["seconds"])
+            return
+        inner = {name.lower(): value for name, value in headers.items()}
+        outer_headers = tuple(
+            (name, value) for name, value in response.items() if inner.get(name.lower()) != value
+        )
+        hit = pages.PageCacheMiddleware.from_stored(
+            SimpleNamespace(method="GET", META={}), status, kept_headers, content
+        )
+        for name, value in outer_headers:
+            hit[name] = value
+        front = (config()["fingerprint"], tuple(hit.items()), outer_headers)
+        cache.set(key, (*entry, front), config()["seconds"])
+
+
+def path_of(environ):
+    """request.path, as Django's WSGIRequest makes it."""
+    path_info = get_path_info(environ) or "/"
+    return f"{get_script_name(environ).rstrip('/')}/{path_info.replace('/', '', 1)}"
+
+
+def scheme_of(environ, known):
+    """request.scheme, as Django's HttpRequest works it out."""
+    if known["proxy_header"]:
+        header, secure_value = known["proxy_header"]
+        value = environ.get(header)
+        if value is not None:
+            return "https" if value.split(",", 1)[0].strip() == secure_value else "http"
+    return environ.get("wsgi.url_scheme")
+
+
+def allowed_host(environ, scheme, known):
+    """request.get_host() (the host with its port, as the request gave it) when ALLOWED_HOSTS
+    allows it; None when Django would refuse it."""
+    if known["forwarded_host"] and "HTTP_X_FORWARDED_HOST" in environ:
+        host = environ["HTTP_X_FORWARDED_HOST"]
+    elif "HTTP_HOST" in environ:
+        host = environ["HTTP_HOST"]
+    else:
+        host = environ["SERVER_NAME"]
+        if known["forwarded_port"] and "HTTP_X_FORWARDED_PORT" in environ:
+            port = str(environ["HTTP_X_FORWARDED_PORT"])
+        else:
+            port = str(environ["SERVER_PORT"])
+        if port != ("443" if scheme == "https" else "80"):
+            host = f"{host}:{port}"
+    domain, _port = split_domain_port(host)
+    return host if domain and validate_host(domain, known["allowed_hosts"]) else None
