@@ -17,7 +17,6 @@ from django.contrib.syndication.views import Feed
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
@@ -26,6 +25,7 @@ from django.utils.translation import get_language
 
 from broadsheet import caching
 
+from .bodies import body_html
 from .models import Author
 
 FEED_LENGTH = 20
@@ -141,8 +141,8 @@ def whole_post(request, post):
     base = post.get_full_url(request)
 
     def build():
-        body = render_to_string("includes/post_body.html", {"page": post, "request": request})
-        return {"content_html": absolute_html(body, base), "image": feed_image(post, base)}
+        content = absolute_html(body_html(post, request), base)
+        return {"content_html": content, "image": feed_image(post, base)}
 
     return caching.cached(
         "feed-whole-post",

@@ -14,7 +14,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.utils.translation import to_locale
 
-from blog import feeds
+from blog import bodies, feeds
 from blog.comments.threads import section_context
 from blog.models import share_defaults
 from blog.sidebar import build_sidebar
@@ -78,6 +78,12 @@ def author_url(context, blog_index, slug):
 def feed_links(context, blog_index, subject=None):
     """The feeds a page announces (see blog.feeds.alternates): its label's or author's, then its blog's."""
     return feeds.alternates(context.get("request"), blog_index, subject or None)
+
+
+@register.simple_tag(takes_context=True)
+def post_body(context, post):
+    """`post`'s body (includes/post_body.html), rendered once for each published version."""
+    return bodies.body_html(post, context.get("request"))
 
 
 @register.inclusion_tag("includes/comments.html", takes_context=True)
