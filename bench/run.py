@@ -370,7 +370,10 @@ def growth_point(posts, args):
     from broadsheet.embedded_db import database_url
 
     env = bench_environment(database_url(f"bench_{posts}"), args.port, page_cache=False)
-    env["WEB_CONCURRENCY"] = "1"
+    # A cache of its own, empty: the caches' keys do not name the database they were read from.
+    cache = WORK / f"cache-{posts}"
+    shutil.rmtree(cache, ignore_errors=True)
+    env.update(WEB_CONCURRENCY="1", CACHE_DIR=str(cache))
     seed(env, posts, args.comments_per_post)
     manage(env, "collectstatic", "--noinput", "-v0")
     times = {}
