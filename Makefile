@@ -53,7 +53,8 @@ worker: migrate
 tasks-status: $(STAMP)
 	$(BIN)/python manage.py tasks_status
 
-## bench: load-test a generated blog of BENCH_POSTS posts under gunicorn with wrk (see README "Performance")
+## bench: load-test a generated blog of BENCH_POSTS posts under gunicorn with wrk (see README "Performance");
+## BENCH_GROWTH=1000,10000,100000: the single-request growth curve over those blog sizes instead
 bench: $(STAMP)
 	BENCH_POSTS=$(BENCH_POSTS) $(BIN)/python bench/run.py
 

@@ -95,6 +95,9 @@ def seed(env, posts, comments):
     )
     elapsed = time.perf_counter() - started
     log(output.strip())
+    # Fresh statistics: until autovacuum comes round, the planner knows nothing of the new rows
+    # and the first minutes of measurements run on plans made for empty tables.
+    manage(env, "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')")
     return (elapsed, output.strip()), posts
 
 
@@ -503,6 +506,102 @@ def run_wrk(wrk, url, duration, warmup, paths=None):
     }
 
 
+# The pages of the growth curve by the names page_urls gives them; where a name carries a number
+# that varies with the blog (the deep page, the long thread's comments), by the name's start.
+GROWTH_PAGES = {
+    "home": "home",
+    "index page 1": "index page 1",
+    "tag page": "label page",
+    "month archive": "month archive",
+    "search: common word": "search: common word",
+    "search: rare word": "search: rare word",
+    "search: word + tag": "search: word + label",
+    "RSS feed": "RSS feed",
+    "sitemap index": "sitemap index",
+}
+GROWTH_PREFIXES = {
+    "index page ": "index, deep page",
+    "post, ": "post, long thread",
+    "sitemap page": "sitemap page (1,000 URLs)",
+}
+
+
+def growth_label(name):
+    """The growth curve's name for the page page_urls calls `name`."""
+    if name in GROWTH_PAGES:
+        return GROWTH_PAGES[name]
+    return next(label for prefix, label in GROWTH_PREFIXES.items() if name.startswith(prefix))
+
+
+def single_request_ms(url, requests, warmup=3):
+    """The median milliseconds of `requests` requests to `url`, one at a time, after `warmup`."""
+    import statistics
+
+    times = []
+    for number in range(warmup + requests):
+        started = time.perf_counter()
+        with urlopen(url, timeout=60) as response:
+            response.read()
+        if number >= warmup:
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def growth_point(posts, args):
+    """{page: median ms} and the worker's memory (MB) for a blog of `posts` posts, served by one
+    gunicorn worker with production settings and the page cache off."""
+    from broadsheet.embedded_db import database_url
+
+    env = bench_environment(database_url(f"bench_{posts}"), args.port, page_cache=False)
+    # A cache of its own, empty: the caches' keys do not name the database they were read from.
+    cache = WORK / f"cache-{posts}"
+    shutil.rmtree(cache, ignore_errors=True)
+    env.update(WEB_CONCURRENCY="1", CACHE_DIR=str(cache))
+    seed(env, posts, args.comments_per_post)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    times = {}
+    process = start_gunicorn(env, args.port)
+    try:
+        for name, url in page_urls(env, posts):
+            log(f"growth, {posts} posts: {url}")
+            times[growth_label(name)] = single_request_ms(f"http://127.0.0.1:{args.port}{url}", args.requests)
+        memory = max(worker_rss_mb(process))
+    finally:
+        stop(process)
+    return times, memory
+
+
+def growth_table(points):
+    """The growth curve as markdown: each page's median single-request ms at each blog size, how
+    much it grew from the smallest blog to the largest, and the worker's memory."""
+    sizes = sorted(points)
+    lines = [
+        "| Page | " + " | ".join(f"{size:,} posts, ms" for size in sizes) + " | growth |",
+        "|---|" + "---:|" * (len(sizes) + 1),
+    ]
+    first, last = points[sizes[0]][0], points[sizes[-1]][0]
+    for page in first:
+        figures = " | ".join(f"{points[size][0][page]:.1f}" for size in sizes)
+        lines.append(f"| {page} | {figures} | {last[page] / first[page] - 1:+.0%} |")
+    memory = " | ".join(f"{points[size][1]:.0f} MB" for size in sizes)
+    lines.append(f"| worker memory | {memory} | |")
+    return "\n".join(lines)
+
+
+def growth(args):
+    """Print and keep the growth curve for the blog sizes in `args.growth`."""
+    sizes = sorted({int(size.replace("_", "")) for size in args.growth.split(",")})
+    points = {size: growth_point(size, args) for size in sizes}
+    report = [
+        f"### Growth: one gunicorn worker, page cache off, median of {args.requests} requests one at a time",
+        "",
+        growth_table(points),
+        "",
+    ]
+    print("\n".join(report))
+    (WORK / f"growth-{'-'.join(map(str, sizes))}.md").write_text("\n".join(report))
+
+
 def table(title, rows, ceiling):
     lines = [
         f"#### {title}",
@@ -540,12 +639,23 @@ def main():
         default=int(os.environ.get("BENCH_EXPORT", 1)),
         help="time export_site on the bench database (0: skip)",
     )
+    parser.add_argument(
+        "--growth",
+        metavar="POSTS,POSTS,…",
+        default=os.environ.get("BENCH_GROWTH", ""),
+        help="instead of the load test: each page's median single-request time, and the worker's "
+        "memory, on blogs of these sizes (e.g. 1000,10000,100000; each seeded once)",
+    )
+    parser.add_argument("--requests", type=int, default=30, help="requests per page for --growth")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
     from broadsheet.embedded_db import database_url
 
     WORK.mkdir(parents=True, exist_ok=True)
+    if args.growth:
+        growth(args)
+        return
     wrk = ensure_wrk()
     env = bench_environment(database_url(f"bench_{args.posts}"), args.port, page_cache=False)
     seeded, posts = seed(env, args.posts, args.comments_per_post)

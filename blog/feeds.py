@@ -17,7 +17,6 @@ from django.contrib.syndication.views import Feed
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
@@ -26,13 +25,14 @@ from django.utils.translation import get_language
 
 from broadsheet import caching
 
+from .bodies import body_html, shown_scopes
 from .models import Author
 
 FEED_LENGTH = 20
 # The rendition share cards use, so that an image has one rendition for both.
 IMAGE_SPEC = "fill-1200x630"
-# A post's rendered body is kept until the post changes; a replaced image file or a page it
-# links to that moves shows in its feeds within this time.
+# A post's rendered body is kept until the post, an image it shows or a page it links to
+# changes; a replaced document it links to shows in its feeds within this time.
 WHOLE_POST_SECONDS = 24 * 3600
 URL_ATTRIBUTES = ("href", "src", "poster", "cite")
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -120,8 +120,36 @@ def alternates(request, blog, subject=None):
 
 
 def serve(request, kind, listing):
-    """The `kind` feed ("rss", "atom" or "json") of `listing`, or a 304 if the reader has it."""
-    entries = [(post, whole_post(request, post)) for post in listing.posts()]
+    """The `kind` feed ("rss", "atom" or "json") of `listing`, or a 304 if the reader has it.
+
+    The finished document is kept until the listing changes or one of its posts shows something
+    new (see `entry_scopes`); each entry is made from its post's stored body (`whole_post`).
+    """
+    document = caching.cached(
+        "feed-document",
+        lambda: feed_document(request, kind, listing),
+        scopes=[caching.LISTINGS],
+        vary=(kind, listing.route, listing.blog.pk, listing.args, request.scheme, request.get_host()),
+        timeout=WHOLE_POST_SECONDS,
+        more_scopes=lambda document: document["scopes"],
+    )
+    if document["dated_now"]:
+        document = feed_document(request, kind, listing)
+    response = HttpResponse(document["content"])
+    for name, value in document["headers"]:
+        response[name] = value
+    last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+    return get_conditional_response(
+        request, etag=response["ETag"], last_modified=last_modified, response=response
+    )
+
+
+def feed_document(request, kind, listing):
+    """{"content", "headers", "scopes", "dated_now"}: the `kind` feed of `listing` as sent, what it
+    shows beyond the listing (`entry_scopes`), and whether it is dated by the clock (an RSS or
+    Atom feed with no posts is dated now, as Django's syndication feeds are: it is not kept)."""
+    posts = list(listing.posts())
+    entries = [(post, whole_post(request, post)) for post in posts]
     if kind == "json":
         response = json_feed(request, listing, entries)
     else:
@@ -129,25 +157,41 @@ def serve(request, kind, listing):
         response = feed_class(listing, entries)(request)
     # As ConditionalGetMiddleware does, for the feeds alone.
     set_response_etag(response)
-    last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
-    return get_conditional_response(
-        request, etag=response["ETag"], last_modified=last_modified, response=response
-    )
+    return {
+        "content": response.content,
+        "headers": list(response.items()),
+        "scopes": sorted({scope for post in posts for scope in entry_scopes(post)}),
+        "dated_now": not posts and kind != "json",
+    }
+
+
+def entry_scopes(post):
+    """What a feed entry shows beyond the listing's scope (which covers every post's own text,
+    byline and labels): the images and pages the body shows and links to, the feed image, and
+    for a body with embeds the post itself (an embed looked up later forgets it)."""
+    blocks = post.body.raw_data
+    scopes = shown_scopes(blocks)
+    if post.feed_image_id:
+        scopes.append(caching.image(post.feed_image_id))
+    if any(block["type"] == "embed" for block in blocks):
+        scopes.append(caching.post(post.pk))
+    return scopes
 
 
 def whole_post(request, post):
     """{"content_html", "image"}: `post`'s body as its page shows it with every address made
-    absolute, and its feed image ({"url", "length", "type"}, or None); kept until the post changes."""
+    absolute, and its feed image ({"url", "length", "type"}, or None); kept until the post, an
+    image it shows or a page it links to changes."""
     base = post.get_full_url(request)
 
     def build():
-        body = render_to_string("includes/post_body.html", {"page": post, "request": request})
-        return {"content_html": absolute_html(body, base), "image": feed_image(post, base)}
+        content = absolute_html(body_html(post, request), base)
+        return {"content_html": content, "image": feed_image(post, base)}
 
     return caching.cached(
         "feed-whole-post",
         build,
-        scopes=[caching.post(post.pk)],
+        scopes=[caching.post(post.pk), *entry_scopes(post)],
         vary=(post.pk, base),
         timeout=WHOLE_POST_SECONDS,
     )

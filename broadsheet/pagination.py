@@ -13,13 +13,16 @@ class ListingPaginator(Paginator):
     """A paginator for long listings of a database that changes rarely.
 
     For a queryset named by `listing` (any value with a stable repr that tells this listing from
-    every other), the keys of every row in the listing's order are read once and kept until the
-    listings scope changes (a post published, unpublished, moved or renamed); a page then loads
-    just its own rows by key.
+    every other), its number of rows and the keys of its rows in the listing's order are read
+    once and kept until the listings scope changes (a post published, unpublished, moved or
+    renamed); a page then loads just its own rows by key. The keys are kept in chunks of
+    CHUNK_PAGES pages, so that a request reads back the same amount however long the listing.
     Page 500 costs what page 1 does: with OFFSET, PostgreSQL joined and sorted every row before
     the page, and computed each skipped row's select list (comment counts, labels) too.
     Anything else (search results, an unnamed queryset) is paginated the usual way.
     """
+
+    CHUNK_PAGES = 10
 
     def __init__(self, object_list, per_page, count=None, listing=None):
         super().__init__(object_list, per_page)
@@ -27,34 +30,47 @@ class ListingPaginator(Paginator):
         if count is not None:
             self.count = count  # the caller knows it already
 
-    @cached_property
-    def keys(self):
-        keys = self.object_list.values_list("pk", flat=True)
+    @property
+    def named(self):
+        return isinstance(self.object_list, QuerySet) and self.listing is not None
+
+    def kept(self, name, compute, vary):
         return caching.cached(
-            "listing-keys",
-            lambda: list(keys),
+            name,
+            compute,
             scopes=[caching.LISTINGS],
-            vary=self.listing,
+            vary=(self.listing, *vary),
             timeout=settings.LISTING_COUNT_CACHE_SECONDS,
         )
 
     @cached_property
     def count(self):
-        if not isinstance(self.object_list, QuerySet) or self.listing is None:
+        if not self.named:
             return super().count
-        return len(self.keys)
+        return self.kept("listing-count", self.object_list.count, ())
+
+    def chunk(self, number, size):
+        """The keys of rows number × size to (number + 1) × size of the listing, in its order."""
+        keys = self.object_list.values_list("pk", flat=True)[number * size : (number + 1) * size]
+        return self.kept("listing-keys", lambda: list(keys), (size, number))
+
+    def keys(self, bottom, top):
+        """The keys of rows `bottom` to `top` of the listing, in its order."""
+        size = self.per_page * self.CHUNK_PAGES
+        first, last = bottom // size, max(bottom, top - 1) // size
+        keys = [key for number in range(first, last + 1) for key in self.chunk(number, size)]
+        return keys[bottom - first * size : top - first * size]
 
     def page(self, number):
-        items = self.object_list
-        if not isinstance(items, QuerySet) or self.listing is None:
+        if not self.named:
             return super().page(number)
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        keys = self.keys[bottom:top]
-        rows = {row.pk: row for row in items.filter(pk__in=keys)} if keys else {}
+        keys = self.keys(bottom, top) if top > bottom else []
+        rows = {row.pk: row for row in self.object_list.filter(pk__in=keys)} if keys else {}
         return self._get_page([rows[key] for key in keys if key in rows], number, self)
 
 

@@ -95,7 +95,7 @@ def search(request):
     listing = ("search", search.params()) if search_query is None else None
     page = paginate(request, results, settings.BLOG_POSTS_PER_PAGE, count=listed, listing=listing)
     if search_query is not None and matched_ids is not None:
-        page.object_list = add_snippets(page.object_list, tsquery, config)
+        page.object_list = ranked_cards(posts, page, tsquery, config, search.params())
     context.update(
         results=page,
         match_count=page.paginator.count if match_count is None else match_count,
@@ -152,11 +152,38 @@ def search_cached(name, compute, asked):
     return caching.cached(name, compute, scopes=[caching.LISTINGS], vary=asked, timeout=COUNTS_SECONDS)
 
 
-def add_snippets(posts, tsquery, config):
-    """Give each post of this page a `search_snippet`: its text around the matches, terms marked."""
-    posts = list(posts)
+def ranked_cards(posts, page, tsquery, config, asked):
+    """The posts of `page` (of ranked results), in order, each with its `search_snippet`.
+
+    Which posts those are and their snippets are kept per search and page until listings change:
+    ranking reads the whole text vector of every post it ranks, and a snippet the post's whole
+    text. With them kept, a page loads just its cards by key.
+    """
+    loaded = {}
+
+    def rank():
+        ranked = list(page.object_list)
+        loaded.update((post.pk, post) for post in ranked)
+        return list(snippets(ranked, tsquery, config).items())
+
+    kept = search_cached("search-ranked", rank, (asked, page.number))
+    missing = [pk for pk, _snippet in kept if pk not in loaded]
+    if missing:
+        loaded.update((post.pk, post) for post in posts.filter(pk__in=missing))
+    cards = []
+    for pk, snippet in kept:
+        post = loaded.get(pk)
+        if post is not None:
+            post.search_snippet = highlight(snippet)
+            cards.append(post)
+    return cards
+
+
+def snippets(posts, tsquery, config):
+    """{pk: snippet} for `posts`, in their order: each one's text around the matches, the matched
+    terms between MARK_START and MARK_END."""
     if not posts:
-        return posts
+        return {}
     headline = SearchHeadline(
         "index_entries__body_text",
         tsquery,
@@ -173,10 +200,8 @@ def add_snippets(posts, tsquery, config):
         .annotate(snippet=headline, ending=Right("index_entries__body_text", ENDING_LENGTH))
         .values_list("pk", "snippet", "ending")
     )
-    snippets = {pk: with_closing(snippet or "", ending or "") for pk, snippet, ending in rows}
-    for post in posts:
-        post.search_snippet = highlight(snippets.get(post.pk, ""))
-    return posts
+    found = {pk: with_closing(snippet or "", ending or "") for pk, snippet, ending in rows}
+    return {post.pk: found.get(post.pk, "") for post in posts}
 
 
 def with_closing(headline, ending):

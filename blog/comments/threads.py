@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
-from django_comments_xtd import get_form
 from django_comments_xtd.models import max_thread_level_for_content_type
 
+from .form import comment_form_html
 from .status import public_comments
 
 
@@ -107,5 +107,5 @@ def section_context(post, request):
         "comment_thread": render_thread(rows, replies_open=not closed, max_level=max_level),
         "comment_count": len(rows),
         "comments_closed": closed,
-        "comment_form": None if closed else get_form()(post),
+        "comment_form": None if closed else comment_form_html(post, request),
     }

@@ -1,20 +1,17 @@
 import json
 from datetime import date
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.encoding import escape_uri_path
 from django.utils.html import format_html
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import mark_safe
 from django.utils.translation import to_locale
 
-from blog import feeds
+from blog import bodies, cards, feeds
 from blog.comments.threads import section_context
 from blog.models import share_defaults
 from blog.sidebar import build_sidebar
@@ -44,40 +41,28 @@ def blog_sidebar(context, blog_index):
     )
 
 
-def route_url(context, blog_index, route, slug):
-    """The address of `blog_index`'s `route` page (a label's or an author's) for `slug`.
-
-    The same as `{% routablepageurl blog_index route slug %}`, which costs a page URL and a
-    reverse() per call: a listing shows dozens of labels and bylines, so each route's address
-    is worked out once per request and each slug appended to it.
-    """
-    request = context.get("request")
-    prefixes = getattr(request, "_route_url_prefixes", {}) if request is not None else {}
-    prefix = prefixes.get((blog_index.pk, route))
-    if prefix is None:
-        # reverse_subpage(route, ["-"]) is e.g. "tag/-/": the part before the slug is the same for every slug.
-        prefix = blog_index.get_url(request) + blog_index.reverse_subpage(route, args=["-"])[:-2]
-        if request is not None:
-            request._route_url_prefixes = {**prefixes, (blog_index.pk, route): prefix}
-    return f"{prefix}{quote(slug, safe=RFC3986_SUBDELIMS + '~:@')}/"
-
-
 @register.simple_tag(takes_context=True)
 def tag_url(context, blog_index, slug):
     """The address of `blog_index`'s page for the label `slug`."""
-    return route_url(context, blog_index, "tag_view", slug)
+    return cards.route_url(context.get("request"), blog_index, "tag_view", slug)
 
 
 @register.simple_tag(takes_context=True)
 def author_url(context, blog_index, slug):
     """The address of `blog_index`'s page for the author `slug`."""
-    return route_url(context, blog_index, "author_view", slug)
+    return cards.route_url(context.get("request"), blog_index, "author_view", slug)
 
 
 @register.simple_tag(takes_context=True)
 def feed_links(context, blog_index, subject=None):
     """The feeds a page announces (see blog.feeds.alternates): its label's or author's, then its blog's."""
     return feeds.alternates(context.get("request"), blog_index, subject or None)
+
+
+@register.simple_tag(takes_context=True)
+def post_body(context, post):
+    """`post`'s body (includes/post_body.html), rendered once for each published version."""
+    return bodies.body_html(post, context.get("request"))
 
 
 @register.inclusion_tag("includes/comments.html", takes_context=True)
@@ -87,28 +72,21 @@ def comment_section(context, post):
     return {**section_context(post, request), "request": request, "user": context.get("user")}
 
 
-@register.simple_tag
-def post_date(value):
-    """A post's date as the blog shows it: "Monday, November 2, 2015"."""
-    return f"{value:%A}, {value:%B} {value.day}, {value.year}"
+register.simple_tag(cards.post_date, name="post_date")
+register.filter("iso_time", cards.iso_time)
+register.filter("comment_count_label", cards.comment_count_label)
 
 
-@register.filter
-def iso_time(value):
-    """`value` in ISO 8601 to the second, in the site's time zone: what HTML's datetime attribute
-    accepts (Django's "c" format adds microseconds, and HTML allows at most three digits)."""
-    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
+@register.simple_tag(takes_context=True)
+def post_card(context, post, blog_index, snippet=""):
+    """`post`'s card on a listing (blog.cards.card); `snippet` in place of its intro."""
+    return cards.card(post, blog_index, context.get("request"), snippet)
 
 
-@register.filter
-def comment_count_label(count):
-    """The footer readers know: "No comments", "1 comment", "12 comments"."""
-    if count in (None, ""):
-        return "Comments"
-    count = int(count)
-    if count == 0:
-        return "No comments"
-    return f"{count} comment{pluralize(count)}"
+@register.simple_tag(takes_context=True)
+def post_meta(context, post, blog_index):
+    """The line under `post`'s title: its authors, labels and reading time (blog.cards.byline)."""
+    return cards.byline(post, blog_index, context.get("request"))
 
 
 @register.simple_tag

@@ -9,6 +9,7 @@ from django.utils.encoding import iri_to_uri
 from wagtail.models import Page, PageViewRestriction, Site
 
 from blog.models import BlogIndexPage
+from broadsheet.pagination import ListingPaginator
 from home.models import HomePage
 
 from ..factories import make_author, make_blog_index, make_post
@@ -49,7 +50,10 @@ def test_index_paginates_ten_a_page(client, blog_index):
     assert "Page 2 of 2" in second
 
 
-def test_deep_pages_list_the_right_posts_newest_first(client, blog_index):
+# One page a chunk: every page's keys are kept (and read back) apart from the others'.
+@pytest.mark.parametrize("chunk_pages", [ListingPaginator.CHUNK_PAGES, 1])
+def test_deep_pages_list_the_right_posts_newest_first(client, blog_index, monkeypatch, chunk_pages):
+    monkeypatch.setattr(ListingPaginator, "CHUNK_PAGES", chunk_pages)
     for n in range(35):
         make_post(blog_index, f"Numbered post {n:02d}", date=f"2020-01-{n % 28 + 1:02d} {9 + n // 28:02d}:00")
     # Posts 28-34 share days with posts 0-6, an hour later: newest first is by date, then by time.

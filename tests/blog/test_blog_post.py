@@ -1,8 +1,12 @@
 """A post page: its blocks, metadata and neighbours."""
 
+import json
+
 import pytest
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
+
+from blog.models import BlogPostPage
 
 from ..factories import make_author, make_post, paragraph
 
@@ -138,3 +142,36 @@ def test_post_carries_blogposting_json_ld_that_text_cannot_break_out_of(client, 
     assert data["keywords"] == ["Budget"]
     assert data["description"] == "A short summary."
     assert data["datePublished"].startswith("2024-05-01T09:00")
+
+
+def test_a_post_body_follows_the_page_it_links_to_the_image_it_shows_and_its_new_version(client, blog_index):
+    image = Image.objects.create(title="Harbour at dawn", file=get_test_image_file())
+    earlier = make_post(blog_index, "Earlier post", date="2015-10-01 09:00")
+    picture = {"type": "image", "value": {"image": image.pk, "alt_text": "", "caption": "", "credit": ""}}
+    link = paragraph(f'<p>See <a linktype="page" id="{earlier.pk}">the earlier post</a>.</p>')
+    post = make_post(blog_index, "Pier report", date="2015-11-02 09:00", body=[link, picture])
+    html = client.get(post.url).content.decode()
+    assert 'href="/blog/earlier-post/">the earlier post</a>' in html and 'alt="Harbour at dawn"' in html
+
+    earlier.slug = "harbour-history"
+    earlier.save_revision().publish()
+    image.title = "Harbour at noon"
+    image.save()
+    html = client.get(post.url).content.decode()
+    assert 'href="/blog/harbour-history/">the earlier post</a>' in html and 'alt="Harbour at noon"' in html
+
+    post.body = json.dumps([paragraph("<p>The pier reopens in May.</p>"), picture])
+    post.save_revision().publish()
+    html = client.get(post.url).content.decode()
+    assert "The pier reopens in May." in html and "the earlier post" not in html
+
+
+def test_a_preview_shows_the_edited_body_and_readers_the_published_one(client, blog_index):
+    post = make_post(blog_index, "Levy vote", body=[paragraph("<p>The vote is on Monday.</p>")])
+    assert "The vote is on Monday." in client.get(post.url).content.decode()
+    edited = BlogPostPage.objects.get(pk=post.pk)
+    edited.body = json.dumps([paragraph("<p>The vote moved to Tuesday.</p>")])
+    preview = edited.make_preview_request().content.decode()
+    assert "The vote moved to Tuesday." in preview and "Monday" not in preview
+    html = client.get(post.url).content.decode()
+    assert "The vote is on Monday." in html and "Tuesday" not in html

@@ -13,6 +13,8 @@ from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page
 
+from blog.models import Author, BlogPostPage
+
 from ..factories import make_author, make_post, paragraph
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +311,22 @@ def test_sitemap_lists_pages(client, blog_index):
     assert "http://testserver/blog/in-the-sitemap/" in locs
     assert "http://testserver/blog/" in locs
     assert not any("not-in-the-sitemap" in loc for loc in locs)
+
+
+def test_the_feeds_follow_a_post_a_body_links_to_and_a_renamed_author(client, blog_index):
+    make_whole_post(blog_index)
+    make_post(blog_index, "Between the two", date="2024-04-15 09:00")  # the earlier post's neighbour now
+    feeds = ("/blog/feed/", "/blog/feed/atom/", "/blog/feed/json/")
+    for url in feeds:
+        text = client.get(url).content.decode()
+        assert "http://testserver/blog/earlier-post/" in text and "Ada Writer" in text, url
+    earlier = BlogPostPage.objects.get(slug="earlier-post")
+    earlier.slug = "harbour-history"
+    earlier.save_revision().publish()
+    author = Author.objects.get(name="Ada Writer")
+    author.name = "Ada Quill"
+    author.save()
+    for url in feeds:
+        text = client.get(url).content.decode()
+        assert "http://testserver/blog/harbour-history/" in text and "/blog/earlier-post/" not in text, url
+        assert "Ada Quill" in text and "Ada Writer" not in text, url

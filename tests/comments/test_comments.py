@@ -1,5 +1,7 @@
 """Readers comment and reply in threads on a post; counts follow them onto the listings."""
 
+import time
+
 import pytest
 from django.contrib.sites.models import Site as DjangoSite
 from django_comments_xtd.models import XtdComment
@@ -159,6 +161,19 @@ def test_form_asks_for_name_email_url_text_and_notify_me(client, post):
     assert {"name", "email", "url", "security_hash", "timestamp", "reply_to", "honeypot"} <= set(fields)
     assert 'name="comment"' in html and 'maxlength="3000"' in html
     assert 'name="followup"' in html and "Email me when someone replies" in html
+
+
+def test_each_posts_form_is_signed_for_that_post_and_for_now(client, post, blog_index):
+    other = make_post(blog_index, "Pier lights", date="2024-05-02 09:00")
+    for page in (post, other, post):
+        _, fields = read_form(client.get(page.url).content.decode())
+        assert fields["object_pk"] == str(page.pk) and fields["content_type"] == "blog.blogpostpage"
+        assert len(fields["security_hash"]) == 40 and abs(int(fields["timestamp"]) - time.time()) < 60
+    assert submit_comment(client, other.url, "Lit at dusk.").status_code == 302
+    assert submit_comment(client, post.url, "Paid in spring.").status_code == 302
+    assert sorted(XtdComment.objects.values_list("object_pk", "comment")) == sorted(
+        [(str(other.pk), "Lit at dusk."), (str(post.pk), "Paid in spring.")]
+    )
 
 
 def test_a_fresh_form_can_be_fetched_alone_for_cached_pages(client, post):

@@ -266,6 +266,18 @@ def test_post_published_a_moment_ago_is_found_with_its_new_text(client, blog_ind
     assert titles(search(client, q="lighthouse")) == ["Quiet week"]
 
 
+def test_ranked_results_and_their_snippets_follow_publishing_at_once(client, blog_index):
+    keeper = make_post(blog_index, "Quiet week", body=[paragraph("<p>A lighthouse keeper waved.</p>")])
+    assert titles(search(client, q="lighthouse")) == ["Quiet week"]
+    make_post(blog_index, "Lighthouse relit", body=[paragraph("<p>The lighthouse shines again.</p>")])
+    assert titles(search(client, q="lighthouse")) == ["Lighthouse relit", "Quiet week"]
+    keeper.body = [paragraph("<p>The lighthouse keeper retired in spring.</p>")]
+    keeper.save_revision().publish()
+    response = search(client, q="lighthouse")
+    assert titles(response) == ["Lighthouse relit", "Quiet week"]
+    assert any("keeper retired in spring" in snippet for snippet in snippets(response))
+
+
 def test_update_index_rebuilds_the_index(client, river_posts):
     from wagtail.search.models import IndexEntry
 
