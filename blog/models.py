@@ -1009,30 +1009,17 @@ class ImportStatus(models.TextChoices):
 ACTIVE_IMPORT_STATUSES = [ImportStatus.CHECKING, ImportStatus.IMPORTING]
 
 
-class BloggerImport(models.Model):
-    """One export (Blogger's or WordPress's) on its way into a site: checked by a dry run, then
-    imported by a task."""
+class BackgroundJob(models.Model):
+    """What an import and an export run by a task both keep: where it is (its stage and percent,
+    written by blog.progress.ProgressRecorder), its file, who asked, and when it last reported."""
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
-    # None: the site has no blog yet, and the import creates its home page and blog.
-    blog_index = models.ForeignKey(
-        "blog.BlogIndexPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
     stage = models.CharField(max_length=100, blank=True)
     progress = models.PositiveSmallIntegerField(default=0)
-    # Where the upload is kept (in the default storage's private blogger-imports/ folder); "" for a
-    # file named on the command line, or once the file is removed.
+    # Where the file is kept in the default storage's private folder; "" when there is none.
     file = models.CharField(max_length=255, blank=True)
-    original_name = models.CharField(max_length=255, blank=True)
     size = models.BigIntegerField(default=0)
-    fetch_images = models.BooleanField(default=False)
-    from_command_line = models.BooleanField(default=False)
-    check_summary = models.JSONField(null=True, blank=True)
-    summary = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
-    # The old blog's address as the export gives it, for `blogger_exit_theme`.
-    blog_url = models.URLField(max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -1041,7 +1028,37 @@ class BloggerImport(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-pk"]
+
+    def finish(self, status, **fields):
+        """Save the job as ended with `status`, setting `fields` too."""
+        self.status = status
+        self.updated_at = self.finished_at = timezone.now()
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save()
+
+
+class BloggerImport(BackgroundJob):
+    """One export (Blogger's or WordPress's) on its way into a site: checked by a dry run, then
+    imported by a task. Its file is an upload (in blogger-imports/), "" for a file named on the
+    command line or once the file is removed."""
+
+    # None: the site has no blog yet, and the import creates its home page and blog.
+    blog_index = models.ForeignKey(
+        "blog.BlogIndexPage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    original_name = models.CharField(max_length=255, blank=True)
+    fetch_images = models.BooleanField(default=False)
+    from_command_line = models.BooleanField(default=False)
+    check_summary = models.JSONField(null=True, blank=True)
+    summary = models.JSONField(null=True, blank=True)
+    # The old blog's address as the export gives it, for `blogger_exit_theme`.
+    blog_url = models.URLField(max_length=255, blank=True)
+
+    class Meta(BackgroundJob.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["site"],
@@ -1064,27 +1081,14 @@ class ExportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class SiteExport(models.Model):
-    """One export of a whole site as a WordPress file (WXR), written by a task for download."""
+class SiteExport(BackgroundJob):
+    """One export of a whole site as a WordPress file (WXR), written by a task for download. Its
+    file is in site-exports/, "" until written."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    stage = models.CharField(max_length=100, blank=True)
-    # Where the file is kept (in the default storage's private site-exports/ folder); "" until written.
-    file = models.CharField(max_length=255, blank=True)
-    size = models.BigIntegerField(default=0)
     counts = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(BackgroundJob.Meta):
         permissions = [("export_site", "Can export the whole site, commenters' addresses included")]
 
     def __str__(self):

@@ -11,7 +11,6 @@ file is removed once its import has finished, failed or been discarded.
 
 import shutil
 import tempfile
-import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -20,11 +19,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from blog.importing.base import MAX_STORED_WARNINGS, ExportError
 from blog.models import ACTIVE_IMPORT_STATUSES, BloggerImport, ImportStatus
+from blog.progress import ProgressRecorder
 from blog.setup import default_site
 from blog.wordpress import wxr
 from blog.wordpress.importer import WordPressImporter
@@ -191,53 +191,11 @@ def local_copy(job):
         yield path
 
 
-# -- progress ------------------------------------------------------------------------------------
-
-
-class ProgressRecorder:
-    """Writes a job's progress to its row through a database connection of its own.
-
-    The import runs in one transaction; what it writes is invisible to others until it commits.
-    The progress must be seen meanwhile, so it goes through a second connection, committed at
-    once, at most once a second or per percent.
-    """
-
-    def __init__(self, job):
-        self.job_id = job.pk
-        self.table = BloggerImport._meta.db_table
-        self.connection = None
-        self.last = (-1, "")
-        self.last_time = 0.0
-
-    def __call__(self, fraction, stage):
-        percent = max(0, min(99, int(fraction * 100)))  # 100 only once the job is done
-        now = time.monotonic()
-        if (percent, stage) == self.last or (stage == self.last[1] and now - self.last_time < 1):
-            return
-        self.last, self.last_time = (percent, stage), now
-        if self.connection is None:
-            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {self.connection.ops.quote_name(self.table)} "
-                "SET progress = %s, stage = %s, updated_at = %s WHERE id = %s",
-                [percent, stage[:100], timezone.now(), self.job_id],
-            )
-
-    def close(self):
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-
 def finish(job, status, **fields):
-    job.status = status
-    job.updated_at = job.finished_at = timezone.now()
-    for name, value in fields.items():
-        setattr(job, name, value)
+    """End `job` with `status`; the uploaded file goes unless the job waits to be imported."""
     if status != ImportStatus.CHECKED:
         remove_file(job)
-    job.save()
+    job.finish(status, **fields)
 
 
 def run_job(job_id, expected, dry_run):

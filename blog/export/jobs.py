@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from blog.blogger.jobs import ProgressRecorder
 from blog.models import ExportStatus, SiteExport
+from blog.progress import ProgressRecorder
 
 from .site import export_site
 
@@ -27,15 +27,6 @@ KEEP = 3
 ACTIVE = [ExportStatus.QUEUED, ExportStatus.RUNNING]
 # An export that has reported nothing for this long is taken to have died with its worker.
 STALE_AFTER = timedelta(minutes=30)
-
-
-class ExportProgress(ProgressRecorder):
-    """Writes an export's progress to its row through a connection of its own (the export reads
-    in a read-only transaction of its own, and its row must be seen meanwhile)."""
-
-    def __init__(self, export):
-        super().__init__(export)
-        self.table = SiteExport._meta.db_table
 
 
 def is_stale(export):
@@ -70,7 +61,7 @@ def run(export_id):
         return None
     export.status, export.stage, export.updated_at = ExportStatus.RUNNING, "Starting", timezone.now()
     export.save(update_fields=["status", "stage", "updated_at"])
-    recorder = ExportProgress(export)
+    recorder = ProgressRecorder(export)
     try:
         with tempfile.TemporaryFile() as stream:
             counts = export_site(stream, export.site, recorder)
@@ -78,21 +69,13 @@ def run(export_id):
             stream.seek(0)
             stored = default_storage.save(f"{EXPORT_FOLDER}/{uuid.uuid4().hex}/export.xml", File(stream))
     except Exception:
-        finish(export, ExportStatus.FAILED, error="The export stopped on an unexpected error; try again.")
+        export.finish(ExportStatus.FAILED, error="The export stopped on an unexpected error; try again.")
         raise
     finally:
         recorder.close()
-    finish(export, ExportStatus.FINISHED, file=stored, size=size, counts=counts, progress=100, stage="Done")
+    export.finish(ExportStatus.FINISHED, file=stored, size=size, counts=counts, progress=100, stage="Done")
     remove_old(export.site)
     return export.status
-
-
-def finish(export, status, **fields):
-    export.status = status
-    export.updated_at = export.finished_at = timezone.now()
-    for name, value in fields.items():
-        setattr(export, name, value)
-    export.save()
 
 
 def remove_old(site):

@@ -11,6 +11,7 @@ from blog.blogger import jobs
 from blog.importing.base import MAX_STORED_WARNINGS, ExportError
 from blog.management.blogs import chosen_blog
 from blog.models import ImportStatus
+from blog.progress import ProgressRecorder
 
 
 class ImportCommand(BaseCommand):
@@ -76,7 +77,7 @@ class ImportCommand(BaseCommand):
                 )
             except jobs.ImportBusy as error:
                 raise CommandError(str(error)) from None
-        recorder = jobs.ProgressRecorder(job) if job else None
+        recorder = ProgressRecorder(job) if job else None
         show = verbosity > 0 and not no_progress and sys.stderr.isatty()
         with tqdm(total=100, unit="%", desc="Importing", disable=not show) as bar:
 
