@@ -283,6 +283,21 @@ def test_every_permalink_and_post_id_of_the_export_leads_to_its_page(client, imp
     assert client.get("/?p=999").status_code == 200
 
 
+def test_old_post_ids_redirect_even_when_the_home_page_is_cached(imported, settings):
+    """`/?p=12` is the home page's path: a stored copy of `/` must not answer it."""
+    from broadsheet import wsgi
+
+    from ..wsgi_helpers import wsgi_get
+
+    settings.PAGE_CACHE_SECONDS = 600
+    page = BlogPostPage.objects.filter(live=True, wordpress_id=12).get()
+    assert wsgi_get(wsgi.application, "/")["X-Page-Cache"] == "miss"
+    assert wsgi_get(wsgi.application, "/")["X-Page-Cache"] == "hit"
+    answer = wsgi_get(wsgi.application, "/?p=12")
+    assert (answer.status, answer["Location"]) == (301, page.url)
+    assert wsgi_get(wsgi.application, "/?p=12")["Location"] == page.url
+
+
 def stored_counts():
     return (
         Page.objects.count(),
