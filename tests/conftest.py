@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 from wagtail.models import Page, Site
 
+from blog.models import BlogIndexPage
 from broadsheet.logging import JsonFormatter
 from home.models import HomePage
 
@@ -39,8 +40,22 @@ def _mail_through_the_queue(settings):
     settings.EMAIL_BACKEND = "broadsheet.mail.TaskEmailBackend"
 
 
-@pytest.fixture
-def home_page(db):
+# The home page and blog made once with the test database: their primary keys.
+SHARED_SITE = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the site's home page (the default site's root, at testserver) and
+    its blog "Blog" committed once: each test's transaction starts from them, as `home_page` and
+    `blog_index` give them, instead of publishing its own. A test that needs the page tree as
+    Wagtail's migrations leave it asks for `empty_install`."""
+    with django_db_blocker.unblock():
+        home = make_home_page()
+        SHARED_SITE.update(home=home.pk, blog=make_blog_index(home).pk)
+
+
+def make_home_page():
     # A transactional test before this one may have flushed the rows Wagtail's migrations made.
     root = ensure_wagtail_roots()
     root.get_children().filter(slug="home").delete()
@@ -51,6 +66,17 @@ def home_page(db):
         defaults={"hostname": "testserver", "port": 80, "root_page": home},
     )
     return home
+
+
+@pytest.fixture
+def home_page(db, request):
+    """The site's published home page, with the blog under it only if the test asks for
+    `blog_index`."""
+    if not HomePage.objects.filter(pk=SHARED_SITE["home"]).exists():
+        return make_home_page()  # a transactional test before this one flushed the shared rows
+    if "blog_index" not in request.fixturenames:
+        BlogIndexPage.objects.get(pk=SHARED_SITE["blog"]).delete()
+    return HomePage.objects.get(pk=SHARED_SITE["home"])
 
 
 @pytest.fixture
@@ -68,7 +94,8 @@ def empty_install(db):
 
 @pytest.fixture
 def blog_index(home_page):
-    return make_blog_index(home_page)
+    shared = BlogIndexPage.objects.filter(pk=SHARED_SITE["blog"]).first()
+    return shared or make_blog_index(home_page)
 
 
 @pytest.fixture
