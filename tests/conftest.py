@@ -17,20 +17,22 @@ from .factories import make_blog_index
 from .task_helpers import Worker, wait_until
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
+def clear_caches():
+    """Empty every cache and what this process keeps: the next request starts cold."""
     from django.core.cache import caches
 
     from broadsheet.caching import local
 
-    def clear():
-        for cache in caches.all(initialized_only=False):
-            cache.clear()
-        local.forget()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()
+    local.forget()
 
-    clear()
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    clear_caches()
     yield
-    clear()
+    clear_caches()
 
 
 @pytest.fixture(autouse=True)
