@@ -29,7 +29,7 @@ AXE_FILE = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 # 9.1 is pa11y's last release for Node 20, Debian's.
 CHECKERS = {"pa11y": "9.1.1", "vnu-jar": "26.9.27"}
 NODE_DIR = BASE_DIR / ".data" / "node"
-PA11Y = NODE_DIR / "node_modules" / "pa11y" / "bin" / "pa11y.js"
+PA11Y_PAGES = BASE_DIR / "tests" / "pa11y_pages.js"
 VNU_JAR = NODE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PA11Y_CONFIG = {
     "standard": "WCAG2AA",
@@ -122,26 +122,29 @@ def ensure_checkers():
             pytest.fail(f"The Nu Html Checker needs Java:\n{result.stderr[-2000:]}", pytrace=False)
 
 
-def pa11y_errors(url):
-    """The errors pa11y finds at `url` (WCAG 2 AA by HTML_CodeSniffer, and axe's serious and
-    critical ones), each as {"runner", "code", "message", "selector", "context"}."""
+def pa11y_errors(urls):
+    """The errors pa11y finds at each of `urls` (WCAG 2 AA by HTML_CodeSniffer, and axe's serious and
+    critical ones), by URL, each as {"runner", "code", "message", "selector", "context"}. One
+    Chromium checks them all, each page in a browser context of its own (tests/pa11y_pages.js)."""
     SAVED_PAGES.mkdir(parents=True, exist_ok=True)
     config = SAVED_PAGES / "pa11y.json"
     config.write_text(json.dumps(PA11Y_CONFIG))
     result = subprocess.run(
-        ["node", str(PA11Y), "--config", str(config), "--reporter", "json", url],
+        ["node", str(PA11Y_PAGES), str(NODE_DIR / "node_modules"), str(config), *urls],
         capture_output=True,
         text=True,
         check=False,
-        timeout=300,
+        timeout=300 + 60 * len(urls),
         env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"},
     )
-    # pa11y exits 0 when it finds nothing and 2 when it finds issues; anything else is its own failure.
-    if result.returncode not in (0, 2):
-        pytest.fail(f"pa11y could not check {url}:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
-    issues = json.loads(result.stdout or "[]")
+    if result.returncode != 0:
+        pytest.fail(f"pa11y could not check {urls}:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    found = json.loads(result.stdout)
     keys = ("runner", "code", "message", "selector", "context")
-    return [{key: issue.get(key) for key in keys} for issue in issues if issue["type"] == "error"]
+    return {
+        url: [{key: issue.get(key) for key in keys} for issue in issues if issue["type"] == "error"]
+        for url, issues in found.items()
+    }
 
 
 def vnu_errors(paths):
