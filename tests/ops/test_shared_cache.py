@@ -2,9 +2,11 @@
 the others see."""
 
 import importlib
+import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,42 +26,80 @@ def disk_cache(tmp_path):
         yield tmp_path
 
 
-def in_another_process(directory, code):
-    """Run `code` (after `from broadsheet import caching`) in a new process on the same disk cache."""
-    env = {**os.environ, "TEST_CACHES": "disk", "CACHE_DIR": str(directory)}
+# The other process runs each piece of code it is sent (one JSON string a line) and prints what it
+# printed and then this line. It lives as long as the test, as a server's worker processes do.
+DONE = "-- done --"
+RUNNER = f"""
+import json, sys
+import django
+django.setup()
+from broadsheet import caching
+for line in sys.stdin:
+    exec(json.loads(line))
+    print({DONE!r}, flush=True)
+"""
+
+
+@pytest.fixture
+def in_another_process(disk_cache):
+    """Run code (after `from broadsheet import caching`) in another process on the same disk
+    cache; what it printed comes back."""
+    env = {**os.environ, "TEST_CACHES": "disk", "CACHE_DIR": str(disk_cache)}
     env["DJANGO_SETTINGS_MODULE"] = "settings.test"
-    script = f"import django; django.setup()\nfrom broadsheet import caching\n{code}"
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-c", RUNNER],
+            cwd=BASE_DIR,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+
+        def error_output():
+            errors.seek(0)
+            return errors.read()
+
+        def run(code):
+            process.stdin.write(json.dumps(code) + "\n")
+            process.stdin.flush()
+            lines = []
+            for line in process.stdout:
+                if line.rstrip("\n") == DONE:
+                    return "".join(lines).strip()
+                lines.append(line)
+            raise AssertionError(f"the other process stopped:\n{error_output()}")
+
+        yield run
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0, error_output()
 
 
 @pytest.mark.django_db  # forgetting waits for the transaction to commit
-def test_a_value_stored_by_one_process_is_found_by_another_until_its_scope_is_forgotten(disk_cache):
+def test_a_value_stored_by_one_process_is_found_by_another_until_its_scope_is_forgotten(in_another_process):
     stored = 'print(caching.cached("greeting", lambda: "from the child", scopes=[caching.LISTINGS]))'
-    assert in_another_process(disk_cache, stored) == "from the child"
+    assert in_another_process(stored) == "from the child"
     found = caching.cached("greeting", lambda: "from the parent", scopes=[caching.LISTINGS])
     assert found == "from the child"
 
     caching.forget(caching.COMMENT_COUNTS)  # another scope: kept
-    assert in_another_process(disk_cache, stored) == "from the child"
+    assert in_another_process(stored) == "from the child"
 
     caching.forget(caching.LISTINGS)
     again = 'print(caching.cached("greeting", lambda: "computed again", scopes=[caching.LISTINGS]))'
-    assert in_another_process(disk_cache, again) == "computed again"
+    assert in_another_process(again) == "computed again"
 
 
 @pytest.mark.django_db
 @override_settings(PAGE_CACHE_SECONDS=600)
-def test_a_post_forgotten_by_another_process_is_rendered_again(disk_cache, client, blog_index):
+def test_a_post_forgotten_by_another_process_is_rendered_again(in_another_process, client, blog_index):
     post = make_post(blog_index, "Harbour levy", slug="harbour-levy")
     other = make_post(blog_index, "Ferry timetable", slug="ferry", date="2020-01-01 09:00")
     assert client.get("/blog/harbour-levy/")["X-Page-Cache"] == "miss"
     assert client.get("/blog/harbour-levy/")["X-Page-Cache"] == "hit"
 
-    in_another_process(disk_cache, f"caching.forget(caching.post({other.pk}))")
+    in_another_process(f"caching.forget(caching.post({other.pk}))")
     assert client.get("/blog/harbour-levy/")["X-Page-Cache"] == "hit"
-    in_another_process(disk_cache, f"caching.forget(caching.post({post.pk}))")
+    in_another_process(f"caching.forget(caching.post({post.pk}))")
     assert client.get("/blog/harbour-levy/")["X-Page-Cache"] == "miss"
