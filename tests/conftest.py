@@ -3,10 +3,12 @@ import json
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
+from django.db import transaction
 from wagtail.models import Page, Site
 
 from blog.models import BlogIndexPage
@@ -55,6 +57,29 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         home = make_home_page()
         SHARED_SITE.update(home=home.pk, blog=make_blog_index(home).pk)
+
+
+@contextmanager
+def rows_for_many_tests(django_db_blocker):
+    """An outer transaction for rows that several tests read (a class-scoped fixture makes them
+    inside it): each test's own transaction is a savepoint in it, rolled back as usual, and the
+    rows go when it is rolled back after the last test (as Django's TestCase.setUpTestData)."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def shared_home_and_blog():
+    """The home page and blog made with the test database (made again if a flush took them)."""
+    home = HomePage.objects.filter(pk=SHARED_SITE["home"]).first() or make_home_page()
+    blog = BlogIndexPage.objects.filter(pk=SHARED_SITE["blog"], path__startswith=home.path).first()
+    return home, blog or make_blog_index(home)
 
 
 def make_home_page():
