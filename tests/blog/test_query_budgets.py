@@ -1,5 +1,7 @@
 """Every reader page renders in a small number of queries, however big the blog grows."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -49,16 +51,6 @@ def queries_per_page(client):
     return counts
 
 
-def test_reader_pages_keep_a_constant_small_query_budget(client, blog_index):
-    add_posts(blog_index, 0, 11)
-    few = queries_per_page(client)
-    add_posts(blog_index, 11, 10)
-    many = queries_per_page(client)
-    # Flat: more posts, labels and comments cost no more queries.
-    assert {url: n for url, n in many.items() if n > few[url]} == {}
-    assert {url: n for url, n in many.items() if n > BUDGET} == {}
-
-
 # The most the main reader pages may cost once a process has served one request. The page tree's top
 # (site, home, blog), each listing's order, a post's previous and next posts, a search's
 # match and label counts, which posts a results page ranks and their snippets, and each feed as a
@@ -85,10 +77,16 @@ TIGHT_BUDGETS = {
 }
 
 
-def test_main_reader_pages_cost_a_few_queries_each(client, blog_index):
-    add_posts(blog_index, 0, 21)
-    counts = queries_per_page(client)
-    over = {url: counts[url] for url, ceiling in TIGHT_BUDGETS.items() if counts[url] > ceiling}
+def test_reader_pages_keep_a_constant_small_query_budget_and_the_main_ones_a_tight_one(client, blog_index):
+    add_posts(blog_index, 0, 11)
+    few = queries_per_page(client)
+    add_posts(blog_index, 11, 10)
+    many = queries_per_page(client)
+    # Flat: more posts, labels and comments cost no more queries.
+    assert {url: n for url, n in many.items() if n > few[url]} == {}
+    assert {url: n for url, n in many.items() if n > BUDGET} == {}
+    # And with those 21 posts the main pages stay within their tight budgets.
+    over = {url: many[url] for url, ceiling in TIGHT_BUDGETS.items() if many[url] > ceiling}
     assert over == {}
 
 
@@ -111,6 +109,12 @@ def test_post_page_budget_holds_with_many_tags_and_authors(client, blog_index, d
     assert 'href="/blog/earlier/"' in html and 'href="/blog/later/"' in html
 
 
+def without_form_stamp(html):
+    """The page without its comment form's timestamp and the signature over it, which change from
+    one second to the next."""
+    return re.sub(r'(name="(?:timestamp|security_hash)" value=")[^"]*', r"\1", html)
+
+
 # A post page a first reader opens: the post, its previous and next posts, its related posts, the
 # posts that cite it, its comment thread and the comment rules (each kept afterwards).
 POST_PAGE_COLD = 6
@@ -131,7 +135,8 @@ def test_related_and_citing_posts_cost_a_query_each_once_and_none_after(
         assert html.count('<li><a href="/blog/related-') == 4
         assert html.count('<li><a href="/blog/citing-') == 10
         with django_assert_max_num_queries(TIGHT_BUDGETS["/blog/post-0/"]):
-            assert client.get("/blog/cited/").content.decode() == html
+            again = client.get("/blog/cited/").content.decode()
+        assert without_form_stamp(again) == without_form_stamp(html)
         make_post(blog_index, "Citing again", date="2035-06-01 09:00", body=[link])
         cited.save_revision().publish()  # forgets the post's page: its lists are worked out again
 
