@@ -1,5 +1,6 @@
 """The search page: relevance, labels, years, snippets, visibility and every kind of odd input."""
 
+import copy
 import re
 from datetime import timedelta
 from io import StringIO
@@ -12,6 +13,7 @@ from wagtail.models import PageViewRestriction
 from blog.models import Author
 from search.query import MAX_QUERY_LENGTH
 
+from ..conftest import rows_for_many_tests, shared_home_and_blog
 from ..factories import make_author, make_post, paragraph
 
 
@@ -43,8 +45,7 @@ def titles(response):
     return re.findall(r'class="post-card__title"><a href="[^"]*">([^<]*)</a>', response.content.decode())
 
 
-@pytest.fixture
-def river_posts(blog_index):
+def make_river_posts(blog_index):
     """A small archive about a river town, written for these tests."""
     return {
         "title": make_post(
@@ -90,38 +91,6 @@ def river_posts(blog_index):
     }
 
 
-def test_relevance_stemming_phrases_and_names(client, river_posts):
-    # A title match ranks above a body-only match.
-    assert titles(search(client, q="alliance")) == ["The river alliance holds", "Notes from the ferry"]
-    # A stemmed form finds the word, and the snippet marks the form the post uses.
-    response = search(client, q="alliances")
-    assert set(titles(response)) == {"The river alliance holds", "Notes from the ferry"}
-    html = response.content.decode()
-    assert "2 posts match" in html
-    assert "talked about the <mark>alliance</mark> and little else" in html
-    # A phrase in a quotation is found, and so is its source; shuffled words are not the phrase.
-    assert titles(search(client, q='"keeps no appointments"')) == ["What the harbourmaster said"]
-    assert titles(search(client, q="Varga")) == ["What the harbourmaster said"]
-    assert titles(search(client, q='"appointments keeps no"')) == []
-    # The indexed body reads as prose: blocks end as sentences, source addresses are left out.
-    assert river_posts["quote"].search_body() == (
-        "A short walk along the quay. The tide keeps no appointments with ministers. Ilse Varga."
-    )
-    # Label names and author names are searched.
-    assert set(titles(search(client, q="travel"))) == {"Notes from the ferry", "What the harbourmaster said"}
-    assert titles(search(client, q="Okonkwo")) == ["What the harbourmaster said"]
-    # Every word must match.
-    assert titles(search(client, q="alliance ferry")) == ["Notes from the ferry"]
-    # Code and heading levels are not prose; a heading's words are.
-    assert titles(search(client, q="ripe_apples")) == []
-    assert titles(search(client, q="heading")) == []
-    assert titles(search(client, q="pears")) == ["Orchard harvest"]
-    # A word that appears nowhere finds nothing.
-    response = search(client, q="zeppelin")
-    assert titles(response) == []
-    assert "No posts match your search" in response.content.decode()
-
-
 def test_a_word_in_very_many_posts_ranks_the_newest_and_counts_them_all(client, blog_index, monkeypatch):
     monkeypatch.setattr("search.views.RANK_WINDOW", 3)
     make_post(blog_index, "Old lighthouse", date="2015-01-01 08:00", tags=["coast"])
@@ -156,43 +125,6 @@ def test_match_counts_follow_publishing_at_once(client, blog_index):
     assert "2 posts match" in search(client, q="lighthouse").content.decode()
     later.unpublish()
     assert "1 post matches" in search(client, q="lighthouse").content.decode()
-
-
-def test_labels_narrow_the_results_and_are_counted(client, river_posts):
-    response = search(client, q="alliance", tag="travel")
-    assert titles(response) == ["Notes from the ferry"]
-    html = response.content.decode()
-    assert "Only posts labelled" in html
-    # The matching posts' other labels, with counts, as links that narrow further.
-    narrow = r'<a href="\?q=alliance&amp;tag=travel&amp;tag=politics">politics</a> <span class="count">\(1\)'
-    assert re.search(narrow, html)
-
-    unfiltered = search(client, q="alliance").content.decode()
-    assert re.search(r'tag=politics">politics</a> <span class="count">\(2\)', unfiltered)
-    assert re.search(r'tag=travel">travel</a> <span class="count">\(1\)', unfiltered)
-    assert "food" not in unfiltered
-
-    # Several labels: a post must carry every one.
-    assert titles(search(client, tag=["politics", "travel"])) == ["Notes from the ferry"]
-    assert titles(search(client, tag=["food", "travel"])) == []
-
-    # A label alone lists its posts, newest first.
-    response = search(client, tag="travel")
-    assert titles(response) == ["What the harbourmaster said", "Notes from the ferry"]
-    assert "2 posts, newest first." in response.content.decode()
-
-    response = search(client, q="alliance", tag="no-such-label")
-    assert titles(response) == []
-    assert "There is no label “no-such-label”" in response.content.decode()
-
-    # Years narrow by post date, either end open.
-    assert titles(search(client, q="alliance", **{"from": "2016"})) == ["Notes from the ferry"]
-    assert titles(search(client, q="alliance", to="2015")) == ["The river alliance holds"]
-    newest_first = ["Orchard harvest", "What the harbourmaster said"]
-    assert titles(search(client, **{"from": "2017", "to": "2018"})) == newest_first
-    swapped = search(client, **{"from": "2018", "to": "2017"})
-    assert titles(swapped) == newest_first
-    assert "wrong way round" in swapped.content.decode()
 
 
 def test_snippet_escapes_post_text_before_marking(client, blog_index):
@@ -278,15 +210,6 @@ def test_ranked_results_and_their_snippets_follow_publishing_at_once(client, blo
     assert any("keeper retired in spring" in snippet for snippet in snippets(response))
 
 
-def test_update_index_rebuilds_the_index(client, river_posts):
-    from wagtail.search.models import IndexEntry
-
-    IndexEntry.objects.all().delete()
-    assert titles(search(client, q="orchards")) == []
-    call_command("update_index", stdout=StringIO())
-    assert titles(search(client, q="orchards")) == ["Orchard harvest"]
-
-
 BAD_QUERIES = [
     "\"unbalanced 'quotes",
     "back\\slash \\",
@@ -300,40 +223,6 @@ BAD_QUERIES = [
     '""',
     "<script>alert(1)</script>",
 ]
-
-
-def test_bad_input_never_fails_and_is_shown_escaped(client, river_posts):
-    for query in BAD_QUERIES:
-        html = search(client, q=query).content.decode()
-        assert "<script>alert(1)</script>" not in html
-    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in html
-    assert titles(search(client, q="'; DROP TABLE wagtailcore_page; --")) == []
-    assert titles(search(client, q="ferry")) == ["Notes from the ferry"]  # and the table is still there
-    assert titles(search(client, q="ferry\x00")) == ["Notes from the ferry"]  # NUL dropped, rest searched
-
-    response = search(client, q="ferry " + "x" * 5000)
-    assert f"longer than {MAX_QUERY_LENGTH} characters" in response.content.decode()
-    assert response.context["query"] == ("ferry " + "x" * 5000)[:MAX_QUERY_LENGTH]
-
-    for params in [
-        {"tag": "x" * 5000},
-        {"tag": "a\x00b"},
-        {"tag": ["politics"] * 3 + [str(n) for n in range(20)]},
-        {"from": "abc", "to": "\x00"},
-        {"from": "-5", "to": "99999"},
-        {"from": "٢٠١٥"},
-        {"q": "alliance", "page": "abc"},
-        {"page": "2"},
-    ]:
-        search(client, **params)
-    assert "“abc” is not a year" in search(client, **{"from": "abc"}).content.decode()
-    assert client.get("/search/", {"q": "alliance", "page": "9"}).status_code == 404
-
-    # Nothing asked: the form and the labels to browse by.
-    html = search(client).content.decode()
-    assert 'name="q"' in html
-    assert "Browse by label" in html
-    assert titles(search(client, q="   ")) == []
 
 
 def test_results_page_query_count_does_not_grow_with_results(
@@ -364,43 +253,169 @@ def test_results_page_query_count_does_not_grow_with_results(
     assert len(titles(search(client, q="bridge", tag="bridges", page="2"))) == 2
 
 
-def test_renamed_author_and_label_are_found_by_their_new_names(client, river_posts):
-    (author,) = river_posts["quote"].authors
-    author.name = "Mirela Castellanos"
-    author.save()
-    assert titles(search(client, q="Castellanos")) == ["What the harbourmaster said"]
-    assert titles(search(client, q="Okonkwo")) == []
+class TestSearchingTheRiverArchive:
+    """These tests search one small archive, made once for them all; what a test changes in it
+    is rolled back after the test."""
 
-    from taggit.models import Tag
+    @pytest.fixture(scope="class")
+    def stored_river_posts(self, django_db_setup, django_db_blocker):
+        with rows_for_many_tests(django_db_blocker):
+            with django_db_blocker.unblock():
+                posts = make_river_posts(shared_home_and_blog()[1])
+            yield posts
 
-    tag = Tag.objects.get(slug="food")
-    tag.name = "Orchards and kitchens"
-    tag.save()
-    assert titles(search(client, q="kitchens")) == ["Orchard harvest"]
+    @pytest.fixture
+    def river_posts(self, stored_river_posts, blog_index):
+        return copy.deepcopy(stored_river_posts)  # a test's changes to the objects stay its own
 
+    def test_relevance_stemming_phrases_and_names(self, client, river_posts):
+        # A title match ranks above a body-only match.
+        assert titles(search(client, q="alliance")) == ["The river alliance holds", "Notes from the ferry"]
+        # A stemmed form finds the word, and the snippet marks the form the post uses.
+        response = search(client, q="alliances")
+        assert set(titles(response)) == {"The river alliance holds", "Notes from the ferry"}
+        html = response.content.decode()
+        assert "2 posts match" in html
+        assert "talked about the <mark>alliance</mark> and little else" in html
+        # A phrase in a quotation is found, and so is its source; shuffled words are not the phrase.
+        assert titles(search(client, q='"keeps no appointments"')) == ["What the harbourmaster said"]
+        assert titles(search(client, q="Varga")) == ["What the harbourmaster said"]
+        assert titles(search(client, q='"appointments keeps no"')) == []
+        # The indexed body reads as prose: blocks end as sentences, source addresses are left out.
+        assert river_posts["quote"].search_body() == (
+            "A short walk along the quay. The tide keeps no appointments with ministers. Ilse Varga."
+        )
+        # Label names and author names are searched.
+        travel = set(titles(search(client, q="travel")))
+        assert travel == {"Notes from the ferry", "What the harbourmaster said"}
+        assert titles(search(client, q="Okonkwo")) == ["What the harbourmaster said"]
+        # Every word must match.
+        assert titles(search(client, q="alliance ferry")) == ["Notes from the ferry"]
+        # Code and heading levels are not prose; a heading's words are.
+        assert titles(search(client, q="ripe_apples")) == []
+        assert titles(search(client, q="heading")) == []
+        assert titles(search(client, q="pears")) == ["Orchard harvest"]
+        # A word that appears nowhere finds nothing.
+        response = search(client, q="zeppelin")
+        assert titles(response) == []
+        assert "No posts match your search" in response.content.decode()
 
-def test_search_uses_the_text_index_and_the_id_index_not_a_scan(client, river_posts):
-    """The search's conditions match the indexes, so PostgreSQL can use them.
+    def test_labels_narrow_the_results_and_are_counted(self, client, river_posts):
+        response = search(client, q="alliance", tag="travel")
+        assert titles(response) == ["Notes from the ferry"]
+        html = response.content.decode()
+        assert "Only posts labelled" in html
+        # The matching posts' other labels, with counts, as links that narrow further.
+        narrow = (
+            r'<a href="\?q=alliance&amp;tag=travel&amp;tag=politics">politics</a> <span class="count">\(1\)'
+        )
+        assert re.search(narrow, html)
 
-    On a few rows any plan is cheap; pricing sequential scans out (as a big table does) shows
-    which indexes the conditions can use.
-    """
-    from django.db import connection
+        unfiltered = search(client, q="alliance").content.decode()
+        assert re.search(r'tag=politics">politics</a> <span class="count">\(2\)', unfiltered)
+        assert re.search(r'tag=travel">travel</a> <span class="count">\(1\)', unfiltered)
+        assert "food" not in unfiltered
 
-    from blog.models import BlogPostPage
+        # Several labels: a post must carry every one.
+        assert titles(search(client, tag=["politics", "travel"])) == ["Notes from the ferry"]
+        assert titles(search(client, tag=["food", "travel"])) == []
 
-    def plan(sql, params=()):
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute("EXPLAIN " + sql, params)
-            return "\n".join(row[0] for row in cursor.fetchall())
+        # A label alone lists its posts, newest first.
+        response = search(client, tag="travel")
+        assert titles(response) == ["What the harbourmaster said", "Notes from the ferry"]
+        assert "2 posts, newest first." in response.content.decode()
 
-    results = BlogPostPage.objects.live().search("alliance")
-    search_plan = plan(*results[:10].get_queryset().query.sql_with_params())
-    assert "blog_post_id_as_text" in search_plan
-    assert "Seq Scan" not in search_plan
-    # The backend's match condition, on the index table alone: the GIN index answers it.
-    match_plan = plan(
-        "SELECT id FROM wagtailsearch_indexentry WHERE (title || body) @@ to_tsquery('english', 'alliance')"
-    )
-    assert "search_indexentry_title_body_gin" in match_plan
+        response = search(client, q="alliance", tag="no-such-label")
+        assert titles(response) == []
+        assert "There is no label “no-such-label”" in response.content.decode()
+
+        # Years narrow by post date, either end open.
+        assert titles(search(client, q="alliance", **{"from": "2016"})) == ["Notes from the ferry"]
+        assert titles(search(client, q="alliance", to="2015")) == ["The river alliance holds"]
+        newest_first = ["Orchard harvest", "What the harbourmaster said"]
+        assert titles(search(client, **{"from": "2017", "to": "2018"})) == newest_first
+        swapped = search(client, **{"from": "2018", "to": "2017"})
+        assert titles(swapped) == newest_first
+        assert "wrong way round" in swapped.content.decode()
+
+    def test_update_index_rebuilds_the_index(self, client, river_posts):
+        from wagtail.search.models import IndexEntry
+
+        IndexEntry.objects.all().delete()
+        assert titles(search(client, q="orchards")) == []
+        call_command("update_index", stdout=StringIO())
+        assert titles(search(client, q="orchards")) == ["Orchard harvest"]
+
+    def test_bad_input_never_fails_and_is_shown_escaped(self, client, river_posts):
+        for query in BAD_QUERIES:
+            html = search(client, q=query).content.decode()
+            assert "<script>alert(1)</script>" not in html
+        assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+        assert titles(search(client, q="'; DROP TABLE wagtailcore_page; --")) == []
+        assert titles(search(client, q="ferry")) == ["Notes from the ferry"]  # and the table is still there
+        assert titles(search(client, q="ferry\x00")) == ["Notes from the ferry"]  # NUL dropped, rest searched
+
+        response = search(client, q="ferry " + "x" * 5000)
+        assert f"longer than {MAX_QUERY_LENGTH} characters" in response.content.decode()
+        assert response.context["query"] == ("ferry " + "x" * 5000)[:MAX_QUERY_LENGTH]
+
+        for params in [
+            {"tag": "x" * 5000},
+            {"tag": "a\x00b"},
+            {"tag": ["politics"] * 3 + [str(n) for n in range(20)]},
+            {"from": "abc", "to": "\x00"},
+            {"from": "-5", "to": "99999"},
+            {"from": "٢٠١٥"},
+            {"q": "alliance", "page": "abc"},
+            {"page": "2"},
+        ]:
+            search(client, **params)
+        assert "“abc” is not a year" in search(client, **{"from": "abc"}).content.decode()
+        assert client.get("/search/", {"q": "alliance", "page": "9"}).status_code == 404
+
+        # Nothing asked: the form and the labels to browse by.
+        html = search(client).content.decode()
+        assert 'name="q"' in html
+        assert "Browse by label" in html
+        assert titles(search(client, q="   ")) == []
+
+    def test_renamed_author_and_label_are_found_by_their_new_names(self, client, river_posts):
+        (author,) = river_posts["quote"].authors
+        author.name = "Mirela Castellanos"
+        author.save()
+        assert titles(search(client, q="Castellanos")) == ["What the harbourmaster said"]
+        assert titles(search(client, q="Okonkwo")) == []
+
+        from taggit.models import Tag
+
+        tag = Tag.objects.get(slug="food")
+        tag.name = "Orchards and kitchens"
+        tag.save()
+        assert titles(search(client, q="kitchens")) == ["Orchard harvest"]
+
+    def test_search_uses_the_text_index_and_the_id_index_not_a_scan(self, client, river_posts):
+        """The search's conditions match the indexes, so PostgreSQL can use them.
+
+        On a few rows any plan is cheap; pricing sequential scans out (as a big table does) shows
+        which indexes the conditions can use.
+        """
+        from django.db import connection
+
+        from blog.models import BlogPostPage
+
+        def plan(sql, params=()):
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("EXPLAIN " + sql, params)
+                return "\n".join(row[0] for row in cursor.fetchall())
+
+        results = BlogPostPage.objects.live().search("alliance")
+        search_plan = plan(*results[:10].get_queryset().query.sql_with_params())
+        assert "blog_post_id_as_text" in search_plan
+        assert "Seq Scan" not in search_plan
+        # The backend's match condition, on the index table alone: the GIN index answers it.
+        match_plan = plan(
+            "SELECT id FROM wagtailsearch_indexentry"
+            " WHERE (title || body) @@ to_tsquery('english', 'alliance')"
+        )
+        assert "search_indexentry_title_body_gin" in match_plan
