@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from email.policy import default as default_policy
 from pathlib import Path
 from urllib.parse import quote
@@ -27,6 +28,26 @@ def wait_until(predicate, what, timeout=60):
             return value
         time.sleep(0.2)
     raise AssertionError(f"gave up waiting for {what}")
+
+
+def wait_until_settled(seconds, dead_workers=(), timeout=60):
+    """Wait until the workers have done all they would do in the next `seconds`: no task runs (on a
+    worker still alive) and none is due before then. A duplicate, a retry or a next batch that
+    would come by then has come; when nothing is due, this returns at once."""
+    from django.db.models import Q
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    horizon = timezone.now() + timedelta(seconds=seconds)
+    due = Q(status="READY") & (Q(run_after=get_date_max()) | Q(run_after__lte=horizon))
+
+    def settled():
+        if DBTaskResult.objects.filter(due).exists():
+            return False
+        running = DBTaskResult.objects.filter(status="RUNNING").values_list("worker_ids", flat=True)
+        return all(ids[-1] in dead_workers for ids in running)  # a killed worker's stays "running"
+
+    wait_until(settled, f"the workers to do what is due in {seconds} s", timeout)
 
 
 def free_port():

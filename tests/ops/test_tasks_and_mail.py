@@ -4,7 +4,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,7 +21,7 @@ from ..comment_helpers import submit_comment
 from ..conftest import only_site_home
 from ..factories import make_blog_index, make_comment, make_post
 from ..subscription_helpers import confirmed_reader
-from ..task_helpers import DATABASE_TASKS, ROOT, SmtpServer, free_port, wait_until
+from ..task_helpers import DATABASE_TASKS, ROOT, SmtpServer, free_port, wait_until, wait_until_settled
 
 SEND_EMAIL = "broadsheet.mail.send_email"
 
@@ -73,7 +72,7 @@ def test_held_comment_is_stored_while_smtp_is_down_and_the_moderator_hears_once_
     try:
         wait_until(lambda: smtp.messages, "the moderator's email")
         tasks = wait_until(all_email_done, "the retries to settle")
-        time.sleep(1.5)  # a duplicate would arrive by now
+        wait_until_settled(1.5)  # a duplicate due by then has arrived
     finally:
         smtp.stop()
     [message] = smtp.messages
@@ -107,7 +106,7 @@ def test_follower_hears_of_a_reply_through_the_worker_and_its_mute_link_works(st
         assert response.status_code == 302
         wait_until(lambda: smtp.messages, "the follower's email")
         wait_until(all_email_done, "the email tasks")
-        time.sleep(1)
+        wait_until_settled(1)
     finally:
         smtp.stop()
     # The follower, not the reply's own author, who is asked to confirm his address first.
