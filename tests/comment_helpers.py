@@ -70,3 +70,19 @@ def bulk(client, action, comments):
     url = f"/admin/bulk/django_comments_xtd/xtdcomment/{action}/?" + "&".join(f"id={c.pk}" for c in comments)
     assert client.get(url).status_code == 200  # the confirmation page
     return client.post(url)
+
+
+def post_open_to_comments(blog_index, **site):
+    """A post ("Harbour levy") on a site whose comments appear at once (no first-comment hold),
+    with django.contrib.sites' site named for the test server (`site`: its other fields)."""
+    from django.contrib.sites.models import Site as DjangoSite
+
+    from blog.models import CommentSettings
+
+    from .factories import make_post
+
+    DjangoSite.objects.filter(pk=1).update(domain="testserver", **site)
+    rules = CommentSettings.for_site(blog_index.get_site())
+    rules.hold_first_comments = False
+    rules.save()
+    return make_post(blog_index, "Harbour levy", date="2024-05-01 09:00")

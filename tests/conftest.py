@@ -1,3 +1,4 @@
+import copy
 import io
 import json
 import logging
@@ -61,9 +62,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @contextmanager
 def rows_for_many_tests(django_db_blocker):
-    """An outer transaction for rows that several tests read (a class-scoped fixture makes them
-    inside it): each test's own transaction is a savepoint in it, rolled back as usual, and the
-    rows go when it is rolled back after the last test (as Django's TestCase.setUpTestData)."""
+    """An outer transaction for rows that several tests read (`made_once` makes them inside it):
+    each test's own transaction is a savepoint in it, rolled back as usual, and the rows go when
+    it is rolled back after the last test (as Django's TestCase.setUpTestData)."""
     with django_db_blocker.unblock():
         outer = transaction.atomic()
         outer.__enter__()
@@ -73,6 +74,22 @@ def rows_for_many_tests(django_db_blocker):
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="class")
+def made_once(request, django_db_setup, django_db_blocker):
+    """What the test class's `make_once(home, blog_index)` makes, made once for all its tests."""
+    with rows_for_many_tests(django_db_blocker):
+        with django_db_blocker.unblock():
+            made = request.cls.make_once(*shared_home_and_blog())
+        yield made
+
+
+@pytest.fixture
+def once(made_once, blog_index):
+    """The test class's `made_once`, as a copy of the test's own (its rows are rolled back after
+    each test; a change to the objects stays the test's too)."""
+    return copy.deepcopy(made_once)
 
 
 def shared_home_and_blog():

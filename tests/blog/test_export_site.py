@@ -1,6 +1,5 @@
 """`export_site`: the whole site as WordPress's export format (WXR 1.2), read back as XML."""
 
-import copy
 import html
 import json
 import re
@@ -10,7 +9,6 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from wagtail.models import Page, Site
 
-from ..conftest import rows_for_many_tests, shared_home_and_blog
 from ..export_helpers import (
     HOSTILE_COMMENT,
     HOSTILE_NAME,
@@ -57,16 +55,13 @@ def test_queries_do_not_grow_with_the_posts(blog_index, tmp_path, django_assert_
 class TestTheExportOfASmallSite:
     """These tests only read the small site, so it is made once for them all."""
 
-    @pytest.fixture(scope="class")
-    def stored_site(self, django_db_setup, django_db_blocker):
-        with rows_for_many_tests(django_db_blocker):
-            with django_db_blocker.unblock():
-                site = make_small_site(*shared_home_and_blog())
-            yield site
+    @staticmethod
+    def make_once(home, blog_index):
+        return make_small_site(home, blog_index)
 
     @pytest.fixture
-    def small_site(self, stored_site, blog_index):
-        return copy.deepcopy(stored_site)  # a test's changes to the objects stay its own
+    def small_site(self, once):
+        return once
 
     def test_the_export_holds_every_post_page_author_label_and_image(self, small_site, tmp_path):
         data, printed = export_bytes(tmp_path)

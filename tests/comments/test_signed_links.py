@@ -32,81 +32,6 @@ class CreatesMarker:
         return (open, (self.path, "w"))
 
 
-@pytest.fixture
-def post(blog_index):
-    return make_post(blog_index, "Harbour levy")
-
-
-def test_a_pickled_key_signed_with_the_live_secret_is_refused_and_never_unpickled(client, post, tmp_path):
-    marker = tmp_path / "marker"
-    salt = xtd_settings.COMMENTS_XTD_SALT  # signed with SECRET_KEY, as django-comments-xtd signs
-    key = xtd_signed.dumps(CreatesMarker(marker), compress=True, extra_key=salt).decode()
-    # The key is genuine: django-comments-xtd's own loader would run it.
-    xtd_signed.loads(key, extra_key=salt)
-    assert marker.exists()
-    marker.unlink()
-
-    for response in (client.get(f"/comments/mute/{key}/"), client.post(f"/comments/mute/{key}/")):
-        assert response.status_code == 400
-        assert "This link is not valid" in response.content.decode()
-    assert not marker.exists()
-
-
-def test_mute_link_asks_on_get_and_mutes_that_follower_on_that_post_on_post(client, post, blog_index):
-    other_post = make_post(blog_index, "Ferry timetable", date="2024-06-01 09:00")
-    mine = make_comment(post, "Keep me posted", email="sub@example.org", followup=True)
-    mine_later = make_comment(post, "And again", email="sub@example.org", followup=True)
-    elsewhere = make_comment(other_post, "Here too", email="sub@example.org", followup=True)
-    someone_else = make_comment(post, "Me too", email="other@example.org", followup=True)
-    url = reverse("comments-xtd-mute", args=[mute_key(mine)])
-
-    page = client.get(url)
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert 'method="post"' in html and "Stop these emails" in html and "Harbour levy" in html
-    assert "no-cache" in page["Cache-Control"]
-    assert XtdComment.objects.filter(followup=True).count() == 4  # a link scanner mutes nothing
-
-    response = client.post(url)
-    assert response.status_code == 200
-    assert "no more emails" in response.content.decode()
-    followup = dict(XtdComment.objects.values_list("pk", "followup"))
-    assert followup == {mine.pk: False, mine_later.pk: False, elsewhere.pk: True, someone_else.pk: True}
-
-
-def test_tampered_and_expired_mute_links_get_a_400_and_change_nothing(client, post):
-    comment = make_comment(post, "Keep me posted", email="sub@example.org", followup=True)
-    key = mute_key(comment)
-    payload, rest = key.split(":", 1)
-    forged_payload = signing.b64_encode(b'{"comment":1}').decode()
-
-    class SixtyOneDaysAgo(signing.TimestampSigner):
-        def timestamp(self):
-            return signing.b62_encode(int(time.time()) - 61 * 24 * 60 * 60)
-
-    expired = SixtyOneDaysAgo(salt=MUTE_SALT).sign_object({"comment": comment.pk})
-    other_salt = signing.dumps({"comment": comment.pk}, salt="something.else")
-    for bad, message in [
-        (key[:-2] + ("AA" if not key.endswith("AA") else "BB"), "This link is not valid"),
-        (f"{forged_payload}:{rest}", "This link is not valid"),
-        (other_salt, "This link is not valid"),
-        ("not-a-key", "This link is not valid"),
-        (expired, "This link has expired"),
-    ]:
-        for method in (client.get, client.post):
-            response = method(f"/comments/mute/{bad}/")
-            assert response.status_code == 400, bad
-            assert message in response.content.decode()
-    assert XtdComment.objects.get().followup
-
-
-def test_a_mute_link_for_a_deleted_comment_is_a_404(client, post):
-    comment = make_comment(post, "Keep me posted", followup=True)
-    key = mute_key(comment)
-    comment.delete()
-    assert client.post(f"/comments/mute/{key}/").status_code == 404
-
-
 def test_no_confirmation_route_is_mounted(client, db):
     with pytest.raises(NoReverseMatch):
         reverse("comments-xtd-confirm", args=["x"])
@@ -172,3 +97,85 @@ def test_the_editor_refuses_a_post_title_that_is_not_one_line(client, blog_index
     data["title"] = "Harbour levy"
     assert client.post(f"/admin/pages/add/blog/blogpostpage/{blog_index.pk}/", data).status_code == 302
     assert BlogPostPage.objects.get().title == "Harbour levy"
+
+
+class TestSignedLinksOnAPost:
+    """These tests comment on one post, made once for them all (what a test changes rolls back)."""
+
+    @staticmethod
+    def make_once(home, blog_index):
+        return make_post(blog_index, "Harbour levy")
+
+    @pytest.fixture
+    def post(self, once):
+        return once
+
+    def test_a_pickled_key_signed_with_the_live_secret_is_refused_and_never_unpickled(
+        self, client, post, tmp_path
+    ):
+        marker = tmp_path / "marker"
+        salt = xtd_settings.COMMENTS_XTD_SALT  # signed with SECRET_KEY, as django-comments-xtd signs
+        key = xtd_signed.dumps(CreatesMarker(marker), compress=True, extra_key=salt).decode()
+        # The key is genuine: django-comments-xtd's own loader would run it.
+        xtd_signed.loads(key, extra_key=salt)
+        assert marker.exists()
+        marker.unlink()
+
+        for response in (client.get(f"/comments/mute/{key}/"), client.post(f"/comments/mute/{key}/")):
+            assert response.status_code == 400
+            assert "This link is not valid" in response.content.decode()
+        assert not marker.exists()
+
+    def test_mute_link_asks_on_get_and_mutes_that_follower_on_that_post_on_post(
+        self, client, post, blog_index
+    ):
+        other_post = make_post(blog_index, "Ferry timetable", date="2024-06-01 09:00")
+        mine = make_comment(post, "Keep me posted", email="sub@example.org", followup=True)
+        mine_later = make_comment(post, "And again", email="sub@example.org", followup=True)
+        elsewhere = make_comment(other_post, "Here too", email="sub@example.org", followup=True)
+        someone_else = make_comment(post, "Me too", email="other@example.org", followup=True)
+        url = reverse("comments-xtd-mute", args=[mute_key(mine)])
+
+        page = client.get(url)
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert 'method="post"' in html and "Stop these emails" in html and "Harbour levy" in html
+        assert "no-cache" in page["Cache-Control"]
+        assert XtdComment.objects.filter(followup=True).count() == 4  # a link scanner mutes nothing
+
+        response = client.post(url)
+        assert response.status_code == 200
+        assert "no more emails" in response.content.decode()
+        followup = dict(XtdComment.objects.values_list("pk", "followup"))
+        assert followup == {mine.pk: False, mine_later.pk: False, elsewhere.pk: True, someone_else.pk: True}
+
+    def test_tampered_and_expired_mute_links_get_a_400_and_change_nothing(self, client, post):
+        comment = make_comment(post, "Keep me posted", email="sub@example.org", followup=True)
+        key = mute_key(comment)
+        payload, rest = key.split(":", 1)
+        forged_payload = signing.b64_encode(b'{"comment":1}').decode()
+
+        class SixtyOneDaysAgo(signing.TimestampSigner):
+            def timestamp(self):
+                return signing.b62_encode(int(time.time()) - 61 * 24 * 60 * 60)
+
+        expired = SixtyOneDaysAgo(salt=MUTE_SALT).sign_object({"comment": comment.pk})
+        other_salt = signing.dumps({"comment": comment.pk}, salt="something.else")
+        for bad, message in [
+            (key[:-2] + ("AA" if not key.endswith("AA") else "BB"), "This link is not valid"),
+            (f"{forged_payload}:{rest}", "This link is not valid"),
+            (other_salt, "This link is not valid"),
+            ("not-a-key", "This link is not valid"),
+            (expired, "This link has expired"),
+        ]:
+            for method in (client.get, client.post):
+                response = method(f"/comments/mute/{bad}/")
+                assert response.status_code == 400, bad
+                assert message in response.content.decode()
+        assert XtdComment.objects.get().followup
+
+    def test_a_mute_link_for_a_deleted_comment_is_a_404(self, client, post):
+        comment = make_comment(post, "Keep me posted", followup=True)
+        key = mute_key(comment)
+        comment.delete()
+        assert client.post(f"/comments/mute/{key}/").status_code == 404

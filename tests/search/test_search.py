@@ -1,6 +1,5 @@
 """The search page: relevance, labels, years, snippets, visibility and every kind of odd input."""
 
-import copy
 import re
 from datetime import timedelta
 from io import StringIO
@@ -13,7 +12,6 @@ from wagtail.models import PageViewRestriction
 from blog.models import Author
 from search.query import MAX_QUERY_LENGTH
 
-from ..conftest import rows_for_many_tests, shared_home_and_blog
 from ..factories import make_author, make_post, paragraph
 
 
@@ -257,16 +255,13 @@ class TestSearchingTheRiverArchive:
     """These tests search one small archive, made once for them all; what a test changes in it
     is rolled back after the test."""
 
-    @pytest.fixture(scope="class")
-    def stored_river_posts(self, django_db_setup, django_db_blocker):
-        with rows_for_many_tests(django_db_blocker):
-            with django_db_blocker.unblock():
-                posts = make_river_posts(shared_home_and_blog()[1])
-            yield posts
+    @staticmethod
+    def make_once(home, blog_index):
+        return make_river_posts(blog_index)
 
     @pytest.fixture
-    def river_posts(self, stored_river_posts, blog_index):
-        return copy.deepcopy(stored_river_posts)  # a test's changes to the objects stay its own
+    def river_posts(self, once):
+        return once
 
     def test_relevance_stemming_phrases_and_names(self, client, river_posts):
         # A title match ranks above a body-only match.
