@@ -75,7 +75,7 @@ def test_post_rows_are_the_backends_with_the_posts_own_text_for_snippets(blog_in
     first, _, third = ours
     assert theirs[0]["body_text"].startswith(first["body_text"])
     related = theirs[0]["body_text"].removeprefix(first["body_text"]).split()
-    assert related == ["Budget", "Harbour", "Mara", "Quill"]
+    assert sorted(related[:2]) == ["Budget", "Harbour"] and related[2:] == ["Mara", "Quill"]
     assert "Harbour Gazette" in first["body_text"] and "Mara" not in first["body_text"]
     assert "'quay'" in first["body"] and "'mara'" in first["body"] and "'vote'" in first["title"]
     assert third["body_text"] == "Stopwords: the and of. Body of Ferry notes."
