@@ -177,12 +177,15 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         return BlogPostPage.objects.readable().child_of(self).with_byline().order_by("-date", "-pk")
 
     def render_listing(self, request, posts, listing, template=None, **context):
-        """A page of `posts`; `listing` names which of this blog's listings they are (its order is kept)."""
-        page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE, listing=(self.pk, *listing))
+        """A page of `posts`; `listing` names which of this blog's listings they are (its order and
+        each page's cards are kept)."""
+        listing = (self.pk, *listing)
+        page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE, listing=listing)
+        listing_page = (*listing, page.paginator.per_page, page.number)
         return self.render(
             request,
             template=template or self.get_template(request),
-            context_overrides={"posts": page, **context},
+            context_overrides={"posts": page, "listing_page": listing_page, **context},
         )
 
     @staticmethod

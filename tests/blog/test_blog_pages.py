@@ -4,14 +4,16 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from wagtail.models import Page, PageViewRestriction, Site
 
-from blog.models import BlogIndexPage
+from blog.models import BlogIndexPage, CommentSettings
 from broadsheet.pagination import ListingPaginator
 from home.models import HomePage
 
+from ..comment_helpers import submit_comment
 from ..factories import make_author, make_blog_index, make_post
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +50,35 @@ def test_index_paginates_ten_a_page(client, blog_index):
     assert "Numbered post 01" not in first
     assert "Numbered post 01" in second and "Numbered post 00" in second
     assert "Page 2 of 2" in second
+
+
+# The page cache is off here: each listing's cards are kept on their own until what they show changes.
+def test_listing_cards_show_new_comments_titles_and_names_at_once(client, blog_index):
+    CommentSettings.objects.create(site_id=blog_index.get_site().pk, hold_first_comments=False)
+    author = make_author("Ilse Varga")
+    post = make_post(blog_index, "Harbour levy", slug="harbour-levy", tags=["Quay"], authors=[author])
+    listings = ["/", "/blog/", "/blog/tag/quay/", "/blog/2024/05/", "/blog/author/ilse-varga/"]
+
+    def listings_without(markup):
+        return [url for url in listings if markup not in client.get(url).content.decode()]
+
+    assert listings_without('#comments">No comments</a>') == []
+
+    assert submit_comment(Client(), "/blog/harbour-levy/", "The levy is back.").status_code == 302
+    assert listings_without('#comments">1 comment</a>') == []
+
+    post.title = "Harbour levy doubled"
+    post.save_revision().publish()
+    assert listings_without('<a href="/blog/harbour-levy/">Harbour levy doubled</a></h2>') == []
+
+    author.name = "Ilse Varga-Moss"
+    author.save()
+    assert listings_without('rel="author" href="/blog/author/ilse-varga/">Ilse Varga-Moss</a>') == []
+
+    tag = post.tags.get()
+    tag.name = "Quayside"
+    tag.save()
+    assert listings_without('class="tag" rel="tag" href="/blog/tag/quay/">Quayside</a>') == []
 
 
 # One page a chunk: every page's keys are kept (and read back) apart from the others'.
