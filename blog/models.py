@@ -170,11 +170,11 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
 
     def get_posts(self):
         """Live, public posts of this blog, newest first, ready to render as cards."""
-        return BlogPostPage.objects.readable().child_of(self).as_cards().order_by("-date", "-pk")
+        return BlogPostPage.objects.as_cards().readable().child_of(self).order_by("-date", "-pk")
 
     def get_feed_posts(self):
         """Live, public posts of this blog, newest first, with their bodies and bylines (for feeds)."""
-        return BlogPostPage.objects.readable().child_of(self).with_byline().order_by("-date", "-pk")
+        return BlogPostPage.objects.with_byline().readable().child_of(self).order_by("-date", "-pk")
 
     def render_listing(self, request, posts, listing, template=None, **context):
         """A page of `posts`; `listing` names which of this blog's listings they are (its order and
@@ -379,6 +379,25 @@ class BlogPostQuerySet(PublicPageQuerySet):
         return self.defer_streamfields().with_byline().with_comment_counts()
 
 
+class BlogPostManager(PageManager.from_queryset(BlogPostQuerySet)):
+    """Posts. Resolving the byline's and comment count's subqueries against a queryset costs
+    more than running them, so `with_byline()` and `as_cards()` called on the manager start
+    from a queryset annotated once per process; each call narrows a copy of it."""
+
+    def with_byline(self):
+        return self.annotated("with_byline")
+
+    def as_cards(self):
+        return self.annotated("as_cards")
+
+    def annotated(self, method):
+        """A copy of all posts annotated by the queryset method `method`, annotated once."""
+        kept = self.__dict__.setdefault("_annotated", {})
+        if method not in kept:
+            kept[method] = getattr(self.get_queryset(), method)()
+        return kept[method].all()  # never the kept queryset itself: it must never hold rows
+
+
 def validate_post_slug(slug):
     if slug in RESERVED_SLUGS or slug.isdigit():
         raise ValidationError(
@@ -469,7 +488,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     parent_page_types = ["blog.BlogIndexPage"]
     subpage_types = []
 
-    objects = PageManager.from_queryset(BlogPostQuerySet)()
+    objects = BlogPostManager()
     base_form_class = BlogPostForm
 
     class Meta:
