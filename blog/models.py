@@ -194,7 +194,14 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
 
     @staticmethod
     def author_or_404(slug):
-        return get_object_or_404(Author.objects.select_related("photo"), slug=slug)
+        """The author at `slug` with their photo, kept until they or the photo change; else a 404."""
+        return caching.cached(
+            "author-by-slug",
+            lambda: get_object_or_404(Author.objects.select_related("photo"), slug=slug),
+            scopes=[],
+            vary=slug,
+            more_scopes=author_scopes,
+        )
 
     @path("")
     def index_view(self, request):
@@ -294,6 +301,11 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         # New, moderated and removed comments forget comment-counts; retitled posts, listings.
         caching.depends_on(request, caching.LISTINGS, caching.COMMENT_COUNTS)
         return CommentsFeed(self)(request)
+
+
+def author_scopes(author):
+    """What an author's own page shows of them: their name, bio and photo."""
+    return [caching.author(author.pk), *([caching.image(author.photo_id)] if author.photo_id else [])]
 
 
 def link_to(post, request=None):
