@@ -929,8 +929,8 @@ class ShareSettings(CachedSiteSetting):
         built_in_alt = f"The {name} mark, a letter B on a dark square"
         image = self.default_image_id and image_card(self.default_image_id, SHARE_IMAGE_SPEC, root_url)
         logo = self.logo_id and image_card(self.logo_id, LOGO_SPEC, root_url, alt=f"{name} logo")
-        description = caching.cached(
-            "site-description", lambda: site_description(site), scopes=[], vary=getattr(site, "pk", None)
+        description = caching.remembered(
+            ("site-description", getattr(site, "pk", None)), lambda: site_description(site)
         )
         return {
             "root_url": root_url,
