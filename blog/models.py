@@ -190,7 +190,10 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
 
     @staticmethod
     def tag_or_404(slug):
-        return get_object_or_404(Tag, slug=slug)
+        """The label at `slug`, kept until listings change (a label renamed or deleted); else a 404."""
+        return caching.cached(
+            "label-by-slug", lambda: get_object_or_404(Tag, slug=slug), scopes=[caching.LISTINGS], vary=slug
+        )
 
     @staticmethod
     def author_or_404(slug):

@@ -150,6 +150,22 @@ def test_label_links_on_cards_and_posts_lead_to_their_tag_pages(client, blog_ind
             assert post.title in client.get(link.group(1)).content.decode()
 
 
+def test_a_renamed_or_deleted_label_shows_at_once_on_its_page_and_the_cards(client, blog_index):
+    post = make_post(blog_index, "Harbour levy", slug="harbour-levy", tags=["Quay", "Levy"])
+    assert "Posts labelled “Quay”" in client.get("/blog/tag/quay/").content.decode()
+
+    tag = post.tags.get(slug="quay")
+    tag.name = "Quayside"
+    tag.save()
+    assert "Posts labelled “Quayside”" in client.get("/blog/tag/quay/").content.decode()
+
+    tag.delete()
+    assert client.get("/blog/tag/quay/").status_code == 404
+    for url in ("/blog/", "/blog/tag/levy/", "/"):
+        html = client.get(url).content.decode()
+        assert "Levy</a>" in html and "Quayside" not in html, url
+
+
 def test_unknown_tag_is_a_404_in_the_site_design(client, blog_index):
     response = client.get("/blog/tag/no-such-label/")
     assert response.status_code == 404
