@@ -180,7 +180,8 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         """A page of `posts`; `listing` names which of this blog's listings they are (its order and
         each page's cards are kept)."""
         listing = (self.pk, *listing)
-        page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE, listing=listing)
+        # The cards are kept (blog.cards.listing_cards): the page's rows are loaded only to make them.
+        page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE, listing=listing, defer_rows=True)
         listing_page = (*listing, page.paginator.per_page, page.number)
         return self.render(
             request,
