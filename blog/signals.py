@@ -5,9 +5,9 @@ counts on listings; publishing, unpublishing, moving or deleting a post forgets 
 its page and the post pages whose previous/next links change (blog/changes.py); renaming or
 deleting an author or a label forgets the listings and the pages of the posts that show it, and
 any change to an author their own page; an embed the worker has looked up forgets the pages of
-the posts that show it; once Wagtail's reference index has recorded a post's links, the pages it links to
-and those listing it (their "Cited by") are forgotten; editing an image forgets the share cards
-kept of it; anything else a reader sees on every page (sites, private sections, moves, the home
+the posts that show it; once Wagtail's reference index has recorded a post's links, the pages
+it links to and those listing it (their "Cited by") are forgotten; editing an image forgets the
+share cards kept of it; anything else a reader sees on every page (sites, private sections, moves, the home
 page and blog indexes, comment rules, share card settings) forgets everything.
 """
 
