@@ -1,13 +1,13 @@
 """What each change forgets: the one place that turns changes into cache scopes and CDN purges.
 
-Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment
-counts on listings; publishing, unpublishing, moving or deleting a post forgets the listings,
-its page and the post pages whose previous/next links change (blog/changes.py); renaming or
-deleting an author or a label forgets the listings and the pages of the posts that show it, and
-any change to an author their own page; an embed the worker has looked up forgets the pages of
-the posts that show it; once Wagtail's reference index has recorded a post's links, the pages
-it links to and those listing it (their "Cited by") are forgotten; editing an image forgets the
-share cards kept of it; anything else a reader sees on every page (sites, private sections, moves, the home
+Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment counts
+on listings; publishing, unpublishing, moving or deleting a post forgets the listings, its page
+and the post pages whose previous/next links change (blog/changes.py); renaming or deleting an
+author or a label forgets the listings and the pages of the posts that show it, and any change
+to an author their own page; an embed the worker has looked up forgets the pages of the posts
+that show it; once Wagtail's reference index has recorded a post's links, the pages it links to
+and those listing it (their "Cited by") are forgotten; editing an image forgets the share cards
+kept of it; anything else a reader sees on every page (sites, private sections, moves, the home
 page and blog indexes, comment rules, share card settings) forgets everything.
 """
 
