@@ -109,10 +109,13 @@ def main():
     seed(env, args.posts, args.comments_per_post)
     manage(env, "collectstatic", "--noinput", "-v0")
     os.environ.update(env)
+    import django
+
+    django.setup()
     from django.core.cache import caches
 
     from blog.models import BlogPostPage
-    from broadsheet.wsgi import application  # sets Django up
+    from broadsheet.wsgi import application
 
     for alias in ("default", "values", "pages"):
         caches[alias].clear()

@@ -46,17 +46,24 @@ _lock = threading.Lock()
 MAX_CONFIRMED = 10_000
 
 
-def still_current(recorded):
+def current_any():
+    """ANY's generation now, in one read."""
+    return _cache().get(PREFIX + ANY) or current([ANY])[ANY]
+
+
+def still_current(recorded, any_now=None):
     """Whether every generation in `recorded` ({scope: generation}) is still the current one.
 
     One read (ANY's generation) when this process has found the same generations current since
-    ANY last changed; otherwise that read and one of `recorded`'s scopes.
+    ANY last changed; otherwise that read and one of `recorded`'s scopes. A caller that has just
+    read ANY (current_any()) passes it as `any_now`, saving that read: when the answer is True,
+    `recorded` stays current for as long as ANY keeps that generation.
     """
     if not recorded:
         return False
     marker = tuple(recorded.items())
-    # Read first: a bump writes it last.
-    any_now = _cache().get(PREFIX + ANY) or current([ANY])[ANY]
+    if any_now is None:
+        any_now = current_any()  # read first: a bump writes it last
     if _confirmed["any"] == any_now and marker in _confirmed["recorded"]:
         return True
     if current(recorded) != recorded:
