@@ -69,6 +69,22 @@ REQUEST_LOG = "broadsheet.middleware.RequestLogMiddleware"
 # Set on a response by keep(): what the middleware decided to store, for after the way out.
 KEEP = "_page_cache_keep"
 EMPTY_QUERY = QueryDict()
+# What a request's address is made of: the front keeps what the last ones gave (their path, host
+# and page key) instead of working it out again; a flood of made-up ones must not grow that for ever.
+ADDRESS_INPUTS = (
+    "PATH_INFO",
+    "SCRIPT_NAME",
+    "SCRIPT_URL",
+    "REDIRECT_URL",
+    "QUERY_STRING",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "HTTP_X_FORWARDED_PORT",
+    "SERVER_PORT",
+)
+MAX_ADDRESSES = 1000
+UNKNOWN = object()
 
 _config = {}
 
@@ -81,7 +97,7 @@ def _settings_changed(**kwargs):
 def config():
     """What the front reads of the settings, worked out once per process: "fingerprint" (of
     OUTER_SETTINGS), "log" (whether hits are logged: RequestLogMiddleware runs before the page
-    cache) and the settings each request needs."""
+    cache; "log_every": one hit in that many, none with 0) and the settings each request needs."""
     if not _config:
         values = repr([getattr(settings, name, None) for name in OUTER_SETTINGS])
         middleware = list(settings.MIDDLEWARE)
@@ -92,6 +108,7 @@ def config():
         _config.update(
             fingerprint=hashlib.sha256(values.encode()).hexdigest()[:16],
             log=REQUEST_LOG in before_cache,
+            log_every=max(int(getattr(settings, "PAGE_CACHE_LOG_HITS", 1)), 0),
             enabled=pages.enabled(),
             proxy_header=settings.SECURE_PROXY_SSL_HEADER,
             session_cookie=settings.SESSION_COOKIE_NAME,
@@ -164,12 +181,15 @@ class PageCacheFront:
     def __init__(self, app):
         self.app = app
         self.recent = RecentPages(0)
+        self.addresses = {}
+        self.hits = 0
 
     def __call__(self, environ, start_response):
         started = time.monotonic()
         known = config()
         if self.recent.epoch is not known["epoch"]:
             self.recent = RecentPages(known["memory_bytes"], known["epoch"])
+            self.addresses = {}
         self.drop_untrusted_scheme(environ, known)
         if not known["enabled"]:
             return self.app(environ, start_response)
@@ -182,8 +202,13 @@ class PageCacheFront:
             return self.from_django(environ, start_response)
         request, status, headers, body, size = answer
         start_response(status, headers)
-        if known["log"]:
+        every = known["log_every"] if known["log"] else 0
+        if every == 1:
             log_request(request, int(status[:3]), started, size)
+        elif every:
+            self.hits += 1
+            if self.hits % every == 0:
+                log_request(request, int(status[:3]), started, size, sample=every)
         return [body]
 
     @staticmethod
@@ -198,25 +223,24 @@ class PageCacheFront:
         method = environ["REQUEST_METHOD"].upper()
         if method not in ("GET", "HEAD"):
             return None
-        path = path_of(environ)
-        if path.startswith(pages.SKIP_PREFIXES):
-            return None
         cookies = environ.get("HTTP_COOKIE")
         if cookies:
             names = parse_cookie(cookies)
             if known["session_cookie"] in names or "messages" in names:
                 return None
-        raw_query = get_bytes_from_wsgi(environ, "QUERY_STRING", "")
-        query = QueryDict(raw_query) if raw_query else EMPTY_QUERY
-        if not set(query) <= pages.PARAMETERS:
-            return None
         scheme = scheme_of(environ, known)
         if scheme != "https" and known["https_only"]:
             return None
-        host = allowed_host(environ, scheme, known)
-        if host is None:
+        inputs = (scheme, *map(environ.get, ADDRESS_INPUTS))
+        address = self.addresses.get(inputs, UNKNOWN)
+        if address is UNKNOWN:
+            address = page_address(environ, scheme, known)
+            if len(self.addresses) >= MAX_ADDRESSES:
+                self.addresses.clear()
+            self.addresses[inputs] = address
+        if address is None:
             return None
-        key = pages.key_for(scheme, host, path, query)
+        path, host, key = address
         generation = generations.current_any()
         stored = self.recent.get(key, generation)
         in_memory = stored is not None
@@ -289,6 +313,22 @@ class PageCacheFront:
         seconds = config()["seconds"]
         front = (config()["fingerprint"], tuple(hit.items()), outer_headers, time.time() + seconds)
         cache.set(key, (*entry, front), seconds)
+
+
+def page_address(environ, scheme, known):
+    """(path, host, page key) of a request the page cache may answer, by its address alone (its
+    path, query and host); None when it may not."""
+    path = path_of(environ)
+    if path.startswith(pages.SKIP_PREFIXES):
+        return None
+    raw_query = get_bytes_from_wsgi(environ, "QUERY_STRING", "")
+    query = QueryDict(raw_query) if raw_query else EMPTY_QUERY
+    if not set(query) <= pages.PARAMETERS:
+        return None
+    host = allowed_host(environ, scheme, known)
+    if host is None:
+        return None
+    return path, host, pages.key_for(scheme, host, path, query)
 
 
 def path_of(environ):

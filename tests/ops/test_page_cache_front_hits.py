@@ -1,5 +1,7 @@
-"""Each worker keeps the pages it answered last in its own memory (broadsheet/caching/front.py's
-RecentPages), and never answers one from there that the shared cache would not answer."""
+"""What a hit costs in front of Django is cut short without changing what it answers: each worker
+keeps the pages it answered last in its own memory (broadsheet/caching/front.py's RecentPages)
+and never answers one from there that the shared cache would not answer; the log line of hits
+can be sampled (PAGE_CACHE_LOG_HITS), never that of other requests."""
 
 import time
 
@@ -14,6 +16,9 @@ from ..wsgi_helpers import django_requests, wsgi_get
 from .test_shared_cache import disk_cache, in_another_process  # noqa: F401 - disk_cache is a fixture
 
 pytestmark = pytest.mark.django_db
+
+PAGE_CACHE = "broadsheet.caching.pages.PageCacheMiddleware"
+REQUEST_LOG = "broadsheet.middleware.RequestLogMiddleware"
 
 
 @pytest.fixture
@@ -59,3 +64,28 @@ def test_memory_keeps_a_page_no_longer_than_the_shared_cache_and_within_budget(f
     settings.PAGE_CACHE_MEMORY_MB = 0
     assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "hit"
     assert len(front.recent.pages) == 0
+
+
+def test_one_hit_in_page_cache_log_hits_is_logged_and_all_else(settings, blog_index, request_log):
+    middleware = [name for name in settings.MIDDLEWARE if name != REQUEST_LOG]
+    middleware.insert(middleware.index(PAGE_CACHE), REQUEST_LOG)
+    settings.MIDDLEWARE = middleware
+    settings.PAGE_CACHE_SECONDS = 600
+    settings.PAGE_CACHE_LOG_HITS = 3
+    front = PageCacheFront(WSGIHandler())
+    make_post(blog_index, "Harbour levy", slug="harbour-levy")
+    for _ in range(7):  # a miss, then six hits
+        assert wsgi_get(front, "/blog/harbour-levy/").status == 200
+    lines = request_log.read()
+    assert [(line["path"], line["status"], line.get("sample")) for line in lines] == [
+        ("/blog/harbour-levy/", 200, None),
+        ("/blog/harbour-levy/", 200, 3),
+        ("/blog/harbour-levy/", 200, 3),
+    ]
+    assert lines[1]["bytes"] == lines[0]["bytes"] and lines[1]["remote_addr"] == "127.0.0.1"
+
+    settings.PAGE_CACHE_LOG_HITS = 0
+    assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "hit"
+    assert wsgi_get(front, "/blog/no-such-post/").status == 404
+    later = request_log.read()[3:]
+    assert [(line["path"], line["status"]) for line in later] == [("/blog/no-such-post/", 404)]
