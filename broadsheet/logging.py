@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 # Attributes every LogRecord has; anything else was passed in `extra=` and belongs in the output.
 STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# json.dumps(entry, default=str), without making an encoder for each line.
+ENCODER = json.JSONEncoder(default=str)
 
 
 def json_line(created, level, name, message, fields):
@@ -18,7 +20,7 @@ def json_line(created, level, name, message, fields):
         "message": message,
         **fields,
     }
-    return json.dumps(entry, default=str)
+    return ENCODER.encode(entry)
 
 
 class JsonFormatter(logging.Formatter):
