@@ -14,16 +14,33 @@ import secrets
 import threading
 
 from django.core.cache import caches
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 
 from .scopes import ANY
 
 ALIAS = "default"
 PREFIX = "generation:"
 
+# This thread's cache object (what caches[ALIAS] gives it, without looking it up each time) and
+# ANY's generation with the cache's last_write() token read before it (the disk cache's).
+_local = threading.local()
+_caches_changed = [0]
+
+
+@receiver(setting_changed)
+def _settings_changed(setting, **kwargs):
+    if setting == "CACHES":
+        _caches_changed[0] += 1
+
 
 def _cache():
-    return caches[ALIAS]
+    kept = getattr(_local, "cache", None)
+    if kept is None or kept[0] != _caches_changed[0]:
+        kept = _local.cache = (_caches_changed[0], caches[ALIAS])
+        _local.any = None
+    return kept[1]
 
 
 def current(scopes):
@@ -47,8 +64,17 @@ MAX_CONFIRMED = 10_000
 
 
 def current_any():
-    """ANY's generation now, in one read."""
-    return _cache().get(PREFIX + ANY) or current([ANY])[ANY]
+    """ANY's generation now, in one read; none while the disk cache says nothing was written to
+    it since this thread last read it (broadsheet/caching/backends.py)."""
+    cache = _cache()
+    last_write = getattr(cache, "last_write", None)
+    token = last_write() if last_write is not None else None
+    if token is not None and _local.any is not None and _local.any[0] == token:
+        return _local.any[1]
+    generation = cache.get(PREFIX + ANY) or current([ANY])[ANY]  # read after the token
+    if token is not None:
+        _local.any = (token, generation)
+    return generation
 
 
 def still_current(recorded, any_now=None):
