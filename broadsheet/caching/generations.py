@@ -12,6 +12,7 @@ can have changed since: that process may take them as current after reading ANY 
 
 import secrets
 import threading
+import time
 
 from django.core.cache import caches
 from django.core.signals import setting_changed
@@ -27,6 +28,7 @@ PREFIX = "generation:"
 # ANY's generation with the cache's last_write() token read before it (the disk cache's).
 _local = threading.local()
 _caches_changed = [0]
+TRUST_WRITE_MARK_SECONDS = 1.0
 
 
 @receiver(setting_changed)
@@ -65,15 +67,18 @@ MAX_CONFIRMED = 10_000
 
 def current_any():
     """ANY's generation now, in one read; none while the disk cache says nothing was written to
-    it since this thread last read it (broadsheet/caching/backends.py)."""
+    it since this thread last read it (broadsheet/caching/backends.py), for a second at most (a
+    process that writes without marking, one of an older version, is seen within that)."""
     cache = _cache()
     last_write = getattr(cache, "last_write", None)
     token = last_write() if last_write is not None else None
-    if token is not None and _local.any is not None and _local.any[0] == token:
-        return _local.any[1]
+    now = time.monotonic()
+    kept = _local.any
+    if token is not None and kept is not None and kept[0] == token and now < kept[2]:
+        return kept[1]
     generation = cache.get(PREFIX + ANY) or current([ANY])[ANY]  # read after the token
     if token is not None:
-        _local.any = (token, generation)
+        _local.any = (token, generation, now + TRUST_WRITE_MARK_SECONDS)
     return generation
 
 
