@@ -322,6 +322,23 @@ from django.test.utils import CaptureQueriesContext
 from django_comments_xtd.models import XtdComment
 from taggit.models import Tag
 
+# Comments up to COMMENTS: copies of the blog's own, a day later each round, every tenth held
+# and every fiftieth removed, as top-level comments.
+with connection.cursor() as cursor:
+    while (have := XtdComment.objects.count()) < COMMENTS:
+        cursor.execute(
+            "WITH source AS (SELECT * FROM django_comments ORDER BY id LIMIT %s), added AS ("
+            "INSERT INTO django_comments (object_pk, user_name, user_email, user_url, comment, "
+            "submit_date, ip_address, is_public, is_removed, content_type_id, site_id, user_id) "
+            "SELECT object_pk, user_name, user_email, user_url, comment, submit_date + interval '1 day', "
+            "ip_address, id %% 10 <> 0, id %% 50 = 0, content_type_id, site_id, user_id FROM source "
+            "RETURNING id) INSERT INTO django_comments_xtd_xtdcomment (comment_ptr_id, thread_id, "
+            "parent_id, level, \"order\", followup, nested_count) "
+            "SELECT id, id, id, 0, 1, false, 0 FROM added",
+            [COMMENTS - have],
+        )
+    cursor.execute("ANALYZE django_comments")
+    cursor.execute("ANALYZE django_comments_xtd_xtdcomment")
 # Readers for the Readers admin, none of them confirmed (a publish in this database mails nobody).
 with connection.cursor() as cursor:
     cursor.execute(
@@ -373,17 +390,33 @@ print(json.dumps(out))
 """
 
 
-def admin_listing_times(env, readers=50_000):
+ADMIN_COMMENTS = 50_000
+ADMIN_READERS = 50_000
+
+
+def admin_listing_times(env, readers=ADMIN_READERS, comments=ADMIN_COMMENTS):
     """[name, URL, status, median ms of 10 requests, SQL queries] for each admin listing
-    Broadsheet adds, through Django's test client as a logged-in superuser, with `readers`
-    subscribers in the database (added once, none of them confirmed)."""
-    script = ADMIN_LISTINGS.replace("READERS", str(int(readers)))
-    return json.loads(manage(env, "shell", "-c", script, capture=True).strip().splitlines()[-1])
+    Broadsheet adds, through Django's test client as a logged-in superuser, on a copy of the
+    bench database with `comments` comments (the blog's own, then copies of them) and
+    `readers` subscribers (none of them confirmed)."""
+    import psycopg
+
+    from broadsheet.embedded_db import database_url
+
+    source = env["DATABASE_URL"].split("?")[0].rsplit("/", 1)[-1]
+    copy = f"{source}_admin"
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"')
+    script = ADMIN_LISTINGS.replace("READERS", str(int(readers))).replace("COMMENTS", str(int(comments)))
+    admin_env = {**env, "DATABASE_URL": database_url(copy)}
+    return json.loads(manage(admin_env, "shell", "-c", script, capture=True).strip().splitlines()[-1])
 
 
-def admin_table(listings):
+def admin_table(listings, comments=ADMIN_COMMENTS, readers=ADMIN_READERS):
     lines = [
-        "#### Editors' pages (median of 10 requests, one at a time, as a superuser)",
+        f"#### Editors' pages at {comments:,} comments and {readers:,} readers "
+        "(median of 10 requests, one at a time, as a superuser)",
         "",
         "| Listing | URL | ms | SQL queries |",
         "|---|---|---:|---:|",

@@ -9,12 +9,11 @@ from django_comments_xtd.models import XtdComment
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.components import Component
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
-from broadsheet.admin_listings import EstimatedCountPaginator
+from broadsheet.admin_listings import Column, DateColumn, EstimatedCountPaginator, TitleColumn
 
 from .comments.moderation import set_status
 from .comments.status import CommentStatus, is_moderator, status_of, with_status
@@ -63,10 +62,8 @@ class CommentFilterSet(WagtailFilterSet):
         return queryset.filter(object_pk=str(value.pk)) if value else queryset
 
 
-class PostColumn(Column):
+class PostColumn(TitleColumn):
     """The post a comment belongs to, linked to the comment in its thread."""
-
-    cell_template_name = "wagtailadmin/tables/title_cell.html"
 
     def get_cell_context_data(self, instance, parent_context):
         context = super().get_cell_context_data(instance, parent_context)

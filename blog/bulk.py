@@ -76,24 +76,33 @@ def index_references(objs):
     """Add new objects' outbound references to Wagtail's reference index (its "Usage" counts),
     as saving each one would, in one INSERT a batch. The objects must not be indexed yet."""
     rows = []
+    types = {}  # a model: its content type's id and its root's
+    hashes = {}  # a content path: its hash (a comment's are the same three every time)
     for obj in objs:
-        # As ReferenceIndex.create_or_update_for_object: the model's own type and its root's.
-        models = [type(obj), *obj._meta.get_parent_list()]
-        content_type = ContentType.objects.get_for_model(models[0], for_concrete_model=False)
-        base_content_type = ContentType.objects.get_for_model(models[-1], for_concrete_model=False)
+        model = type(obj)
+        if model not in types:
+            # As ReferenceIndex.create_or_update_for_object: the model's own type and its root's.
+            models = [model, *obj._meta.get_parent_list()]
+            types[model] = tuple(
+                ContentType.objects.get_for_model(each, for_concrete_model=False).pk
+                for each in (models[0], models[-1])
+            )
+        content_type_id, base_content_type_id = types[model]
         for to_content_type_id, to_object_id, model_path, content_path in set(
             ReferenceIndex._extract_references_from_object(obj)
         ):
+            if content_path not in hashes:
+                hashes[content_path] = ReferenceIndex._get_content_path_hash(content_path)
             rows.append(
                 (
-                    content_type.pk,
-                    base_content_type.pk,
+                    content_type_id,
+                    base_content_type_id,
                     str(obj.pk),
                     to_content_type_id,
                     str(to_object_id),
                     model_path,
                     content_path,
-                    ReferenceIndex._get_content_path_hash(content_path),
+                    hashes[content_path],
                 )
             )
     # A comment has three references and a post a few: the rows go in as one array a column,

@@ -8,10 +8,13 @@ Everything from a post is escaped by format_html; only the fixed markup below is
 
 from urllib.parse import quote
 
+from django.conf import settings
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import RFC3986_SUBDELIMS
+
+from broadsheet import caching
 
 CARD_HTML = (
     '\n<article class="post-card">\n'
@@ -113,4 +116,23 @@ def card(post, blog_index, request, snippet=""):
         byline=byline(post, blog_index, request),
         summary=summary,
         comments=comment_count_label(post.comment_count),
+    )
+
+
+def listing_cards(posts, blog_index, request, listing_page=None):
+    """The cards of `posts`, a listing's page (or its first few posts), as a list of HTML.
+
+    `listing_page` names which page of which listing they are (any value with a stable repr):
+    then the cards are kept until listings or comment counts change, and a page served from them
+    loads none of its posts. Without it they are made each time.
+    """
+    if listing_page is None:
+        return [card(post, blog_index, request) for post in posts]
+    return caching.cached(
+        "listing-cards",
+        lambda: [card(post, blog_index, request) for post in posts],
+        scopes=[caching.LISTINGS, caching.COMMENT_COUNTS],
+        # Cards link to posts, labels and authors by addresses that depend on the site served.
+        vary=(listing_page, request.get_host() if request is not None else ""),
+        timeout=settings.LISTING_COUNT_CACHE_SECONDS,
     )

@@ -61,10 +61,11 @@ class Listing:
     route: str
     args: tuple = ()
 
-    def url(self, request, kind="page"):
-        """The full address of the listing's page, or of its `kind` feed."""
+    def url(self, request, kind="page", blog_url=None):
+        """The full address of the listing's page, or of its `kind` feed (`blog_url`: the blog's
+        full address, if the caller has it)."""
         name = ROUTES[self.route][kind]
-        return self.blog.get_full_url(request) + self.blog.reverse_subpage(name, args=self.args)
+        return (blog_url or self.blog.get_full_url(request)) + self.blog.reverse_subpage(name, args=self.args)
 
     def kinds(self):
         return [kind for kind in ROUTES[self.route] if kind != "page"]
@@ -101,8 +102,18 @@ def listing(blog, subject=None):
 
 def alternates(request, blog, subject=None):
     """The feeds a page announces: those of its label or author (`subject`), then its blog's;
-    each a {"type", "label", "title", "url", "subject"} dict."""
+    each a {"type", "label", "title", "url", "subject"} dict. Worked out once per request (a
+    listing page announces them in its head and lists them above its posts)."""
+    kept = request.__dict__.setdefault("_feed_alternates", {}) if request is not None else {}
+    key = (blog.pk, type(subject).__name__, getattr(subject, "pk", None))
+    if key not in kept:
+        kept[key] = find_alternates(request, blog, subject)
+    return kept[key]
+
+
+def find_alternates(request, blog, subject):
     listings = [listing(blog, subject), listing(blog)] if subject is not None else [listing(blog)]
+    blog_url = blog.get_full_url(request)
     found = []
     for each in listings:
         for kind in each.kinds():
@@ -112,7 +123,7 @@ def alternates(request, blog, subject=None):
                     "type": content_type,
                     "label": label,
                     "title": f"{each.title} ({label})",
-                    "url": each.url(request, kind),
+                    "url": each.url(request, kind, blog_url),
                     "subject": each.subject,
                 }
             )

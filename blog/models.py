@@ -170,28 +170,42 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
 
     def get_posts(self):
         """Live, public posts of this blog, newest first, ready to render as cards."""
-        return BlogPostPage.objects.readable().child_of(self).as_cards().order_by("-date", "-pk")
+        return BlogPostPage.objects.as_cards().readable().child_of(self).order_by("-date", "-pk")
 
     def get_feed_posts(self):
         """Live, public posts of this blog, newest first, with their bodies and bylines (for feeds)."""
-        return BlogPostPage.objects.readable().child_of(self).with_byline().order_by("-date", "-pk")
+        return BlogPostPage.objects.with_byline().readable().child_of(self).order_by("-date", "-pk")
 
     def render_listing(self, request, posts, listing, template=None, **context):
-        """A page of `posts`; `listing` names which of this blog's listings they are (its order is kept)."""
-        page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE, listing=(self.pk, *listing))
+        """A page of `posts`; `listing` names which of this blog's listings they are (its order and
+        each page's cards are kept)."""
+        listing = (self.pk, *listing)
+        # The cards are kept (blog.cards.listing_cards): the page's rows are loaded only to make them.
+        page = paginate(request, posts, settings.BLOG_POSTS_PER_PAGE, listing=listing, defer_rows=True)
+        listing_page = (*listing, page.paginator.per_page, page.number)
         return self.render(
             request,
             template=template or self.get_template(request),
-            context_overrides={"posts": page, **context},
+            context_overrides={"posts": page, "listing_page": listing_page, **context},
         )
 
     @staticmethod
     def tag_or_404(slug):
-        return get_object_or_404(Tag, slug=slug)
+        """The label at `slug`, kept until listings change (a label renamed or deleted); else a 404."""
+        return caching.cached(
+            "label-by-slug", lambda: get_object_or_404(Tag, slug=slug), scopes=[caching.LISTINGS], vary=slug
+        )
 
     @staticmethod
     def author_or_404(slug):
-        return get_object_or_404(Author.objects.select_related("photo"), slug=slug)
+        """The author at `slug` with their photo, kept until they or the photo change; else a 404."""
+        return caching.cached(
+            "author-by-slug",
+            lambda: get_object_or_404(Author.objects.select_related("photo"), slug=slug),
+            scopes=[],
+            vary=slug,
+            more_scopes=author_scopes,
+        )
 
     @path("")
     def index_view(self, request):
@@ -293,6 +307,11 @@ class BlogIndexPage(CachedRestrictionsMixin, RoutablePageMixin, Page):
         return CommentsFeed(self)(request)
 
 
+def author_scopes(author):
+    """What an author's own page shows of them: their name, bio and photo."""
+    return [caching.author(author.pk), *([caching.image(author.photo_id)] if author.photo_id else [])]
+
+
 def link_to(post, request=None):
     """What a post page shows of another post it links to, as plain values (it is cached)."""
     return {"pk": post.pk, "title": post.title, "date": post.date, "url": post.get_url(request)}
@@ -374,6 +393,25 @@ class BlogPostQuerySet(PublicPageQuerySet):
     def as_cards(self):
         """Each post with all its card shows (byline, comment count), without its body."""
         return self.defer_streamfields().with_byline().with_comment_counts()
+
+
+class BlogPostManager(PageManager.from_queryset(BlogPostQuerySet)):
+    """Posts. Resolving the byline's and comment count's subqueries against a queryset costs
+    more than running them, so `with_byline()` and `as_cards()` called on the manager start
+    from a queryset annotated once per process; each call narrows a copy of it."""
+
+    def with_byline(self):
+        return self.annotated("with_byline")
+
+    def as_cards(self):
+        return self.annotated("as_cards")
+
+    def annotated(self, method):
+        """A copy of all posts annotated by the queryset method `method`, annotated once."""
+        kept = self.__dict__.setdefault("_annotated", {})
+        if method not in kept:
+            kept[method] = getattr(self.get_queryset(), method)()
+        return kept[method].all()  # never the kept queryset itself: it must never hold rows
 
 
 def validate_post_slug(slug):
@@ -466,7 +504,7 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
     parent_page_types = ["blog.BlogIndexPage"]
     subpage_types = []
 
-    objects = PageManager.from_queryset(BlogPostQuerySet)()
+    objects = BlogPostManager()
     base_form_class = BlogPostForm
 
     class Meta:
@@ -895,8 +933,8 @@ class ShareSettings(CachedSiteSetting):
         built_in_alt = f"The {name} mark, a letter B on a dark square"
         image = self.default_image_id and image_card(self.default_image_id, SHARE_IMAGE_SPEC, root_url)
         logo = self.logo_id and image_card(self.logo_id, LOGO_SPEC, root_url, alt=f"{name} logo")
-        description = caching.cached(
-            "site-description", lambda: site_description(site), scopes=[], vary=getattr(site, "pk", None)
+        description = caching.remembered(
+            ("site-description", getattr(site, "pk", None)), lambda: site_description(site)
         )
         return {
             "root_url": root_url,

@@ -14,11 +14,11 @@ from broadsheet import caching
 
 
 def restricted_paths():
-    """Tree paths of the pages that carry a view restriction (their descendants are private too)."""
-    return caching.cached(
+    """Tree paths of the pages that carry a view restriction (their descendants are private too),
+    kept in each process until the site scope changes (a request asks two or three times)."""
+    return caching.remembered(
         "restricted-paths",
-        lambda: list(PageViewRestriction.objects.values_list("page__path", flat=True)),
-        scopes=[caching.SITE],
+        lambda: tuple(PageViewRestriction.objects.values_list("page__path", flat=True)),
     )
 
 

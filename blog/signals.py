@@ -1,8 +1,8 @@
 """What each change forgets: the one place that turns changes into cache scopes and CDN purges.
 
-Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment
-counts on listings; publishing, unpublishing, moving or deleting a post forgets the listings,
-its page and the post pages whose previous/next links change (blog/changes.py); renaming an
+Scopes (broadsheet/caching/scopes.py): a comment forgets its post's page and the comment counts
+on listings; publishing, unpublishing, moving or deleting a post forgets the listings, its page
+and the post pages whose previous/next links change (blog/changes.py); renaming or deleting an
 author or a label forgets the listings and the pages of the posts that show it, and any change
 to an author their own page; an embed the worker has looked up forgets the pages of the posts
 that show it; once Wagtail's reference index has recorded a post's links, the pages it links to
@@ -144,6 +144,12 @@ def name_changed(sender, instance, created, **kwargs):
 def author_deleted(sender, instance, **kwargs):
     # Read before the delete takes the author's links to their posts with it.
     caching.forget(caching.author(instance.pk))
+    forget_posts_showing(sender, instance)
+
+
+@receiver(pre_delete, sender=Tag)
+def label_deleted(sender, instance, **kwargs):
+    # Read before the delete takes the label off its posts; its own page is a listing.
     forget_posts_showing(sender, instance)
 
 

@@ -1,7 +1,9 @@
 """Request logging, a clear answer when the database cannot be reached, the admin's CSP."""
 
+import functools
 import logging
 import time
+from types import SimpleNamespace
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from .client import client_ip
+from .logging import json_line, plain_json_streams, write_line
 
 ADMIN_PREFIX = "/admin/"  # as broadsheet/urls.py mounts it
 request_logger = logging.getLogger("broadsheet.request")
@@ -36,9 +39,9 @@ class RequestLogMiddleware:
         return response
 
 
-def log_request(request, status, started, size, user_id=None):
+def log_request(request, status, started, size, user_id=None, **more):
     """The log line of one request (`request` needs `method`, `path` and `META`), begun at
-    `started` (time.monotonic()), answered with `status` and `size` bytes."""
+    `started` (time.monotonic()), answered with `status` and `size` bytes; `more` fields after."""
     if not request_logger.isEnabledFor(logging.INFO):
         return
     extra = {
@@ -46,17 +49,41 @@ def log_request(request, status, started, size, user_id=None):
         "path": request.path,
         "status": status,
         "duration_ms": round((time.monotonic() - started) * 1000, 1),
-        "remote_addr": client_ip(request) or None,
+        "remote_addr": reader_address(
+            request.META.get("REMOTE_ADDR", ""),
+            request.META.get("HTTP_X_FORWARDED_FOR", ""),
+            settings.FORWARDED_ALLOW_IPS,
+        ),
         "user_id": user_id,
         "bytes": size,
+        **more,
     }
+    args = (request.method, request.path, status)
+
     # Made directly: the line says where the request went, not which line of code logged it, so
     # the logger need not walk the stack to find out.
-    args = (request.method, request.path, status)
-    record = request_logger.makeRecord(
-        request_logger.name, logging.INFO, __file__, 0, "%s %s %s", args, None, extra=extra
-    )
-    request_logger.handle(record)
+    def make_record():
+        return request_logger.makeRecord(
+            request_logger.name, logging.INFO, __file__, 0, "%s %s %s", args, None, extra=extra
+        )
+
+    handlers = plain_json_streams(request_logger, logging.INFO)
+    if handlers is None:
+        request_logger.handle(make_record())
+        return
+    # As configured (settings' LOGGING): the JSON line, written without the logging machinery.
+    message = f"{request.method} {request.path} {status}"
+    line = json_line(time.time(), "INFO", request_logger.name, message, extra)
+    for handler in handlers:
+        write_line(handler, line, make_record)
+
+
+@functools.lru_cache(maxsize=4096)
+def reader_address(remote_addr, forwarded_for, trusted_proxies):
+    """client_ip() (None for "") of a request from `remote_addr` with that X-Forwarded-For, while
+    FORWARDED_ALLOW_IPS is `trusted_proxies`: worked out once for each."""
+    meta = {"REMOTE_ADDR": remote_addr, "HTTP_X_FORWARDED_FOR": forwarded_for}
+    return client_ip(SimpleNamespace(META=meta)) or None
 
 
 class DatabaseUnavailableMiddleware:

@@ -1,5 +1,7 @@
 """Pagination that treats every odd `?page=` the same way on every listing, and stays fast deep down."""
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -19,14 +21,17 @@ class ListingPaginator(Paginator):
     CHUNK_PAGES pages, so that a request reads back the same amount however long the listing.
     Page 500 costs what page 1 does: with OFFSET, PostgreSQL joined and sorted every row before
     the page, and computed each skipped row's select list (comment counts, labels) too.
+    With `defer_rows`, a named listing's page loads its keys and rows only when they are first
+    read, so a page whose view keeps what it shows of them (a listing's cards) reads neither.
     Anything else (search results, an unnamed queryset) is paginated the usual way.
     """
 
     CHUNK_PAGES = 10
 
-    def __init__(self, object_list, per_page, count=None, listing=None):
+    def __init__(self, object_list, per_page, count=None, listing=None, defer_rows=False):
         super().__init__(object_list, per_page)
         self.listing = listing
+        self.defer_rows = defer_rows
         if count is not None:
             self.count = count  # the caller knows it already
 
@@ -69,16 +74,40 @@ class ListingPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        if not self.defer_rows:
+            return self._get_page(self.rows(bottom, top), number, self)
+        return self._get_page(Rows(lambda: self.rows(bottom, top)), number, self)
+
+    def rows(self, bottom, top):
+        """Rows `bottom` to `top` of the listing, in its order, in one query."""
         keys = self.keys(bottom, top) if top > bottom else []
         rows = {row.pk: row for row in self.object_list.filter(pk__in=keys)} if keys else {}
-        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+        return [rows[key] for key in keys if key in rows]
 
 
-def paginate(request, items, per_page, count=None, listing=None):
+class Rows(Sequence):
+    """A page's rows, loaded by `load()` when first read."""
+
+    def __init__(self, load):
+        self.load = load
+
+    @cached_property
+    def rows(self):
+        return self.load()
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+
+def paginate(request, items, per_page, count=None, listing=None, defer_rows=False):
     """Return the requested page; a missing or non-numeric `page` means page 1, one out of range 404s.
 
-    `listing` names the listing whose order may be kept (see ListingPaginator)."""
-    paginator = ListingPaginator(items, per_page, count=count, listing=listing)
+    `listing` names the listing whose order may be kept, `defer_rows` that its page loads its
+    rows only when they are read (see ListingPaginator)."""
+    paginator = ListingPaginator(items, per_page, count=count, listing=listing, defer_rows=defer_rows)
     raw = request.GET.get("page", "1")
     try:
         number = int(raw)

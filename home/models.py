@@ -47,4 +47,6 @@ class HomePage(CachedRestrictionsMixin, Page):
         blog_index = BlogIndexPage.for_request(request)
         context["blog_index"] = blog_index
         context["posts"] = blog_index.get_posts()[:LATEST_POSTS] if blog_index else []
+        # Names the cards the page shows, so that they are kept (blog.cards.listing_cards).
+        context["listing_page"] = (blog_index.pk, "latest", LATEST_POSTS) if blog_index else None
         return context

@@ -4,6 +4,7 @@ import re
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchVectorField
+from django.db import connection
 from django.db.models import Count, F
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Right
@@ -39,6 +40,34 @@ CLOSING = ".!?…:;\"'”’)"
 
 def search(request):
     """Posts matching `q` (most relevant first) or, without `q`, the posts a filter selects, newest first."""
+    with connection.execute_wrapper(matching_by_index):
+        # The queries run here; the response is rendered from what they returned.
+        return search_response(request)
+
+
+# Sent in the same round trip as each of the search's queries (see matching_by_index).
+PLANNER = "SET LOCAL enable_seqscan = off; "
+
+
+def matching_by_index(execute, sql, params, many, context):
+    """Run a query of the search with sequential scans priced out, so that matches are found
+    through the GIN index rather than by reading every post's text vector.
+
+    PostgreSQL prices `(title || body) @@ query` as one cheap operator call a row, not knowing
+    that it reads and joins two vectors as long as the posts: for a word in most posts it reads
+    every vector (30 ms at 2,000 posts, for each of the count, the labels and the ranked page)
+    where the index finds the same posts without reading one (2 ms). The setting goes ahead of
+    the query in one message, which PostgreSQL runs as one transaction: it ends with the query
+    (or with the transaction the query is part of), and the query's rows come back as before.
+    """
+    if many or not sql.lstrip().upper().startswith("SELECT"):
+        return execute(sql, params, many, context)
+    result = execute(PLANNER + sql, params, many, context)
+    context["cursor"].nextset()  # past the setting's result to the query's rows
+    return result
+
+
+def search_response(request):
     search = SearchRequest.from_querydict(request.GET)
     # Stored only as the search spells its own parameters, so padded, overlong or unreadable
     # values (`?q=%20harbour`, `?from=x`) do not each get a copy of the same page.

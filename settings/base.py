@@ -417,6 +417,12 @@ LOGGING = {
 # Whole pages for anonymous readers (broadsheet/caching/pages.py); PAGE_CACHE=0 switches it off.
 # Ten minutes at most: a cached comment form's security hash (valid two hours) stays usable.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600)) if env_bool("PAGE_CACHE", True) else 0
+# Each worker also keeps the pages it answered last in its own memory, up to this many MB, while
+# nothing changes anywhere (broadsheet/caching/front.py); 0 keeps none there.
+PAGE_CACHE_MEMORY_MB = float(os.environ.get("PAGE_CACHE_MEMORY_MB", 16))
+# One in this many pages answered from the page cache gets a request log line (0: none); every
+# other request always gets one.
+PAGE_CACHE_LOG_HITS = int(os.environ.get("PAGE_CACHE_LOG_HITS", 1))
 # What shared caches in front (a CDN, a proxy) are told about the pages the page cache keeps:
 # they may keep them PAGE_CACHE_SECONDS too (s-maxage), serve one that old while fetching it
 # again, and serve it this long when the site is failing.

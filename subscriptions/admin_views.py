@@ -29,7 +29,6 @@ from taggit.models import Tag
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus.pages import PageMenuItem
-from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -37,7 +36,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page, Site
 
 from blog.models import BlogPostPage
-from broadsheet.admin_listings import EstimatedCountPaginator
+from broadsheet.admin_listings import Column, DateColumn, EstimatedCountPaginator, TitleColumn
 
 from . import csv_io, readers
 from .confirmation import site_root

@@ -24,6 +24,17 @@ def sentence(rng, words=12):
     return text[0].upper() + text[1:] + "."
 
 
+def comment_html(rng, number, paragraph_break="<br /><br />"):
+    """A reader's comment as the export keeps it: most are a line of plain text, every third has
+    a second paragraph (after <br />s on Blogger, a blank line on WordPress), every seventh a link."""
+    if number % 7 == 0:
+        link = f"<a href='https://example.org/notes/{number}'>my notes</a>"
+        return f"{sentence(rng, 8)}{paragraph_break}See {link}."
+    if number % 3 == 0:
+        return f"{sentence(rng, 8)}{paragraph_break}{sentence(rng, 7)}"
+    return sentence(rng, 15)
+
+
 def post_path(number, published):
     return f"/{published:%Y}/{published:%m}/post-{number}.html"
 
@@ -84,7 +95,7 @@ def write_synthetic_export(path, posts=2000, comments_per_post=3, seed=2015):
                     f"<entry><id>tag:blogger.com,1999:blog-{BLOG_ID}.post-{comment_id}</id>"
                     f"<published>{when.isoformat()}</published><updated>{when.isoformat()}</updated>"
                     f"<category scheme='http://schemas.google.com/g/2005#kind' term='{kind}comment'/>"
-                    f"<content type='html'>{escape(sentence(rng, 15))}</content>{related}"
+                    f"<content type='html'>{escape(comment_html(rng, comments))}</content>{related}"
                     f"<author><name>Reader {reply}</name></author>"
                     f"<thr:in-reply-to ref='tag:blogger.com,1999:blog-{BLOG_ID}.post-{number + 1}'/>"
                     "</entry>\n"

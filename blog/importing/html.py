@@ -135,6 +135,7 @@ class BodyConverter:
         soup = BeautifulSoup(html or "", "html.parser")
         self.walk_children(soup)
         self.flush()
+        soup.decompose()  # frees the tree now, not at the garbage collector's next pass
         self.result.intro = self.result.intro or ""
         return self.result
 
@@ -595,14 +596,24 @@ class BodyConverter:
 def comment_text(html):
     """A Blogger comment (HTML with <br>, <b>, <i>, <a>) as the plain text comments are stored as:
     line breaks kept, a link written as its text followed by its address."""
-    soup = BeautifulSoup(html or "", "html.parser")
-    for node in soup.find_all(DROP):
-        node.decompose()
-    for br in soup.find_all("br"):
-        br.replace_with("\n")
-    for paragraph in soup.find_all(["p", "div", "li"]):
-        paragraph.insert_after("\n\n" if paragraph.name == "p" else "\n")
-    for link in soup.find_all("a"):
+    html = html or ""
+    if "<" not in html and "&" not in html:
+        return plain_comment(html)  # no markup at all: nothing to parse
+    soup = BeautifulSoup(html, "html.parser")
+    # One walk over the tree (a search for each kind of element walks it once a kind).
+    elements = [node for node in soup.descendants if isinstance(node, Tag)]
+    for node in elements:
+        if node.name in DROP and not node.decomposed:
+            node.decompose()
+    elements = [node for node in elements if not node.decomposed]
+    for node in elements:
+        if node.name == "br":
+            node.replace_with("\n")
+        elif node.name in {"p", "div", "li"}:
+            node.insert_after("\n\n" if node.name == "p" else "\n")
+    for link in elements:
+        if link.name != "a":
+            continue
         url = safe_url(link.get("href"))
         text = link.get_text()
         if url and text.strip() and text.strip() not in url:
@@ -610,6 +621,11 @@ def comment_text(html):
         elif url:
             link.replace_with(url)
     text = soup.get_text()
+    soup.decompose()  # frees the tree now, not at the garbage collector's next pass
+    return plain_comment(text)
+
+
+def plain_comment(text):
     text = re.sub(r"[ \t\xa0]+", " ", text)
     text = re.sub(r" ?\n ?", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

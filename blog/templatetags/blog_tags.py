@@ -84,6 +84,13 @@ def post_card(context, post, blog_index, snippet=""):
 
 
 @register.simple_tag(takes_context=True)
+def listing_cards(context, posts, blog_index, listing_page=None):
+    """The cards of `posts` as a list of HTML (blog.cards.listing_cards): kept when
+    `listing_page` names which page of which listing they are."""
+    return cards.listing_cards(posts, blog_index, context.get("request"), listing_page)
+
+
+@register.simple_tag(takes_context=True)
 def post_meta(context, post, blog_index):
     """The line under `post`'s title: its authors, labels and reading time (blog.cards.byline)."""
     return cards.byline(post, blog_index, context.get("request"))

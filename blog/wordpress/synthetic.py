@@ -10,7 +10,9 @@ import random
 from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
-from blog.blogger.synthetic import LABELS, sentence
+from blog.blogger.synthetic import LABELS, comment_html, sentence
+
+BLANK_LINE = "\n\n"  # WordPress keeps a comment's paragraphs apart with a blank line
 
 HOST = "https://synthetic-gazette.example"
 CATEGORIES = ["News", "Opinion", "Harbour", "Culture"]
@@ -83,12 +85,13 @@ def write_synthetic_export(path, posts=2000, comments_per_post=5, seed=2018):
                 parent = comment_id - 1 if reply % 3 else 0
                 when = published + timedelta(minutes=10 * (reply + 1))
                 approved = "0" if reply == 4 else "1"
+                text = comment_html(rng, comments, BLANK_LINE)
                 replies.append(
                     f"<wp:comment><wp:comment_id>{comment_id}</wp:comment_id>"
                     f"<wp:comment_author>Reader {reply}</wp:comment_author>"
                     f"<wp:comment_author_email>reader{reply}@readers.example</wp:comment_author_email>"
                     f"<wp:comment_date_gmt>{when:%Y-%m-%d %H:%M:%S}</wp:comment_date_gmt>"
-                    f"<wp:comment_content>{cdata(sentence(rng, 15))}</wp:comment_content>"
+                    f"<wp:comment_content>{cdata(text)}</wp:comment_content>"
                     f"<wp:comment_approved>{approved}</wp:comment_approved><wp:comment_type>comment</wp:comment_type>"
                     f"<wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"
                 )

@@ -19,11 +19,17 @@ applies its rules (broadsheet/caching/pages.py) and hands what it keeps to the f
   it, so http and https pages are kept apart and neither can be stored for the other;
 - an entry whose scopes are all current (one cache read, broadsheet/caching/generations.py);
   a conditional request gets the same 304 as through Django.
+
+The pages it answered last are also kept in the process's memory (RecentPages, at most
+PAGE_CACHE_MEMORY_MB) while ANY's generation stays the one under which they were found current:
+a hit then costs one read of the shared cache (that generation), not two and an unpickling.
 """
 
 import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -63,6 +69,22 @@ REQUEST_LOG = "broadsheet.middleware.RequestLogMiddleware"
 # Set on a response by keep(): what the middleware decided to store, for after the way out.
 KEEP = "_page_cache_keep"
 EMPTY_QUERY = QueryDict()
+# What a request's address is made of: the front keeps what the last ones gave (their path, host
+# and page key) instead of working it out again; a flood of made-up ones must not grow that for ever.
+ADDRESS_INPUTS = (
+    "PATH_INFO",
+    "SCRIPT_NAME",
+    "SCRIPT_URL",
+    "REDIRECT_URL",
+    "QUERY_STRING",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "HTTP_X_FORWARDED_PORT",
+    "SERVER_PORT",
+)
+MAX_ADDRESSES = 1000
+UNKNOWN = object()
 
 _config = {}
 
@@ -75,7 +97,7 @@ def _settings_changed(**kwargs):
 def config():
     """What the front reads of the settings, worked out once per process: "fingerprint" (of
     OUTER_SETTINGS), "log" (whether hits are logged: RequestLogMiddleware runs before the page
-    cache) and the settings each request needs."""
+    cache; "log_every": one hit in that many, none with 0) and the settings each request needs."""
     if not _config:
         values = repr([getattr(settings, name, None) for name in OUTER_SETTINGS])
         middleware = list(settings.MIDDLEWARE)
@@ -86,6 +108,7 @@ def config():
         _config.update(
             fingerprint=hashlib.sha256(values.encode()).hexdigest()[:16],
             log=REQUEST_LOG in before_cache,
+            log_every=max(int(getattr(settings, "PAGE_CACHE_LOG_HITS", 1)), 0),
             enabled=pages.enabled(),
             proxy_header=settings.SECURE_PROXY_SSL_HEADER,
             session_cookie=settings.SESSION_COOKIE_NAME,
@@ -95,8 +118,61 @@ def config():
             allowed_hosts=list(allowed),
             other_hosts=settings.REDIRECT_OTHER_HOSTS,
             seconds=settings.PAGE_CACHE_SECONDS,
+            memory_bytes=int(getattr(settings, "PAGE_CACHE_MEMORY_MB", 0) * 2**20),
+            epoch=object(),
         )
     return _config
+
+
+class RecentPages:
+    """Stored pages this process answered last, kept in its memory, at most `budget` bytes of
+    them (and MAX_PAGES).
+
+    Each is kept for the generation of ANY under which it was found current, and all of them
+    are dropped when ANY has another: every forget(), in any process, gives ANY a new one last
+    (broadsheet/caching/generations.py), so while ANY keeps it no scope has changed and the
+    pages are as current as when they were found. A page is kept no longer than the shared
+    cache keeps it (`expires`, recorded when it was stored there).
+    """
+
+    MAX_PAGES = 500
+
+    def __init__(self, budget, epoch=None):
+        self.budget, self.epoch = budget, epoch
+        self.lock = threading.Lock()
+        self.generation, self.pages, self.size = None, OrderedDict(), 0
+
+    def get(self, key, generation):
+        """The entry kept under `key` while ANY's generation is `generation`, else None."""
+        with self.lock:
+            if generation != self.generation:
+                return None
+            kept = self.pages.get(key)
+            if kept is None:
+                return None
+            expires, entry, size = kept
+            if expires <= time.time():
+                del self.pages[key]
+                self.size -= size
+                return None
+            self.pages.move_to_end(key)
+            return entry
+
+    def keep(self, key, entry, expires, generation):
+        """Keep `entry`, found current under ANY's `generation`, until `expires` (time.time())."""
+        size = len(entry[3]) + 1024  # its content, and about what the rest of it takes
+        if size > self.budget:
+            return
+        with self.lock:
+            if generation != self.generation:
+                self.generation, self.pages, self.size = generation, OrderedDict(), 0
+            old = self.pages.pop(key, None)
+            if old is not None:
+                self.size -= old[2]
+            self.pages[key] = (expires, entry, size)
+            self.size += size
+            while self.size > self.budget or len(self.pages) > self.MAX_PAGES:
+                self.size -= self.pages.popitem(last=False)[1][2]
 
 
 class PageCacheFront:
@@ -104,10 +180,16 @@ class PageCacheFront:
 
     def __init__(self, app):
         self.app = app
+        self.recent = RecentPages(0)
+        self.addresses = {}
+        self.hits = 0
 
     def __call__(self, environ, start_response):
         started = time.monotonic()
         known = config()
+        if self.recent.epoch is not known["epoch"]:
+            self.recent = RecentPages(known["memory_bytes"], known["epoch"])
+            self.addresses = {}
         self.drop_untrusted_scheme(environ, known)
         if not known["enabled"]:
             return self.app(environ, start_response)
@@ -120,8 +202,13 @@ class PageCacheFront:
             return self.from_django(environ, start_response)
         request, status, headers, body, size = answer
         start_response(status, headers)
-        if known["log"]:
+        every = known["log_every"] if known["log"] else 0
+        if every == 1:
             log_request(request, int(status[:3]), started, size)
+        elif every:
+            self.hits += 1
+            if self.hits % every == 0:
+                log_request(request, int(status[:3]), started, size, sample=every)
         return [body]
 
     @staticmethod
@@ -136,30 +223,39 @@ class PageCacheFront:
         method = environ["REQUEST_METHOD"].upper()
         if method not in ("GET", "HEAD"):
             return None
-        path = path_of(environ)
-        if path.startswith(pages.SKIP_PREFIXES):
-            return None
         cookies = environ.get("HTTP_COOKIE")
         if cookies:
             names = parse_cookie(cookies)
             if known["session_cookie"] in names or "messages" in names:
                 return None
-        raw_query = get_bytes_from_wsgi(environ, "QUERY_STRING", "")
-        query = QueryDict(raw_query) if raw_query else EMPTY_QUERY
-        if not set(query) <= pages.PARAMETERS:
-            return None
         scheme = scheme_of(environ, known)
         if scheme != "https" and known["https_only"]:
             return None
-        host = allowed_host(environ, scheme, known)
-        if host is None:
+        inputs = (scheme, *map(environ.get, ADDRESS_INPUTS))
+        address = self.addresses.get(inputs, UNKNOWN)
+        if address is UNKNOWN:
+            address = page_address(environ, scheme, known)
+            if len(self.addresses) >= MAX_ADDRESSES:
+                self.addresses.clear()
+            self.addresses[inputs] = address
+        if address is None:
             return None
-        stored = caches[pages.ALIAS].get(pages.key_for(scheme, host, path, query))
-        if stored is None or len(stored) < 5:
+        path, host, key = address
+        generation = generations.current_any()
+        stored = self.recent.get(key, generation)
+        in_memory = stored is not None
+        if not in_memory:
+            stored = caches[pages.ALIAS].get(key)
+            if stored is None or len(stored) < 5:
+                return None
+        recorded, status, headers, content, (fingerprint, hit_headers, outer_headers, *expires) = stored
+        if fingerprint != known["fingerprint"]:
             return None
-        recorded, status, headers, content, (fingerprint, hit_headers, outer_headers) = stored
-        if fingerprint != known["fingerprint"] or not generations.still_current(recorded):
-            return None
+        if not in_memory:
+            if not generations.still_current(recorded, generation):
+                return None
+            if expires:
+                self.recent.keep(key, stored, expires[0], generation)
         if known["other_hosts"] and not path.startswith(routing.OTHER_HOST_EXEMPT):
             hosts = local.kept(routing.SITE_HOSTS, recorded[SITE])
             if hosts is None or routing.is_other_host(split_domain_port(host)[0], hosts):
@@ -214,8 +310,25 @@ class PageCacheFront:
         )
         for name, value in outer_headers:
             hit[name] = value
-        front = (config()["fingerprint"], tuple(hit.items()), outer_headers)
-        cache.set(key, (*entry, front), config()["seconds"])
+        seconds = config()["seconds"]
+        front = (config()["fingerprint"], tuple(hit.items()), outer_headers, time.time() + seconds)
+        cache.set(key, (*entry, front), seconds)
+
+
+def page_address(environ, scheme, known):
+    """(path, host, page key) of a request the page cache may answer, by its address alone (its
+    path, query and host); None when it may not."""
+    path = path_of(environ)
+    if path.startswith(pages.SKIP_PREFIXES):
+        return None
+    raw_query = get_bytes_from_wsgi(environ, "QUERY_STRING", "")
+    query = QueryDict(raw_query) if raw_query else EMPTY_QUERY
+    if not set(query) <= pages.PARAMETERS:
+        return None
+    host = allowed_host(environ, scheme, known)
+    if host is None:
+        return None
+    return path, host, pages.key_for(scheme, host, path, query)
 
 
 def path_of(environ):

@@ -12,18 +12,37 @@ can have changed since: that process may take them as current after reading ANY 
 
 import secrets
 import threading
+import time
 
 from django.core.cache import caches
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 
 from .scopes import ANY
 
 ALIAS = "default"
 PREFIX = "generation:"
 
+# This thread's cache object (what caches[ALIAS] gives it, without looking it up each time) and
+# ANY's generation with the cache's last_write() token read before it (the disk cache's).
+_local = threading.local()
+_caches_changed = [0]
+TRUST_WRITE_MARK_SECONDS = 1.0
+
+
+@receiver(setting_changed)
+def _settings_changed(setting, **kwargs):
+    if setting == "CACHES":
+        _caches_changed[0] += 1
+
 
 def _cache():
-    return caches[ALIAS]
+    kept = getattr(_local, "cache", None)
+    if kept is None or kept[0] != _caches_changed[0]:
+        kept = _local.cache = (_caches_changed[0], caches[ALIAS])
+        _local.any = None
+    return kept[1]
 
 
 def current(scopes):
@@ -46,17 +65,36 @@ _lock = threading.Lock()
 MAX_CONFIRMED = 10_000
 
 
-def still_current(recorded):
+def current_any():
+    """ANY's generation now, in one read; none while the disk cache says nothing was written to
+    it since this thread last read it (broadsheet/caching/backends.py), for a second at most (a
+    process that writes without marking, one of an older version, is seen within that)."""
+    cache = _cache()
+    last_write = getattr(cache, "last_write", None)
+    token = last_write() if last_write is not None else None
+    now = time.monotonic()
+    kept = _local.any
+    if token is not None and kept is not None and kept[0] == token and now < kept[2]:
+        return kept[1]
+    generation = cache.get(PREFIX + ANY) or current([ANY])[ANY]  # read after the token
+    if token is not None:
+        _local.any = (token, generation, now + TRUST_WRITE_MARK_SECONDS)
+    return generation
+
+
+def still_current(recorded, any_now=None):
     """Whether every generation in `recorded` ({scope: generation}) is still the current one.
 
     One read (ANY's generation) when this process has found the same generations current since
-    ANY last changed; otherwise that read and one of `recorded`'s scopes.
+    ANY last changed; otherwise that read and one of `recorded`'s scopes. A caller that has just
+    read ANY (current_any()) passes it as `any_now`, saving that read: when the answer is True,
+    `recorded` stays current for as long as ANY keeps that generation.
     """
     if not recorded:
         return False
     marker = tuple(recorded.items())
-    # Read first: a bump writes it last.
-    any_now = _cache().get(PREFIX + ANY) or current([ANY])[ANY]
+    if any_now is None:
+        any_now = current_any()  # read first: a bump writes it last
     if _confirmed["any"] == any_now and marker in _confirmed["recorded"]:
         return True
     if current(recorded) != recorded:

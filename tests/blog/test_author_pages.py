@@ -55,6 +55,25 @@ def test_author_page_shows_name_photo_bio_and_only_their_published_posts(client,
     assert "author__photo" not in ben_page
 
 
+def test_author_page_shows_a_new_photo_and_a_deleted_one_at_once(client, blog_index):
+    first = Image.objects.create(title="Portrait", file=get_test_image_file(filename="ada.png"))
+    second = Image.objects.create(title="New portrait", file=get_test_image_file(filename="ada-2.png"))
+    ada = Author.objects.create(name="Ada Writer", photo=first)
+    make_post(blog_index, "By Ada", slug="by-ada", authors=[ada])
+    assert first.get_rendition("fill-160x160").url in client.get("/blog/author/ada-writer/").content.decode()
+
+    ada.photo = second
+    ada.save()
+    html = client.get("/blog/author/ada-writer/").content.decode()
+    assert second.get_rendition("fill-160x160").url in html
+
+    second.delete()
+    assert "author__photo" not in client.get("/blog/author/ada-writer/").content.decode()
+    assert client.get("/blog/author/nobody/").status_code == 404
+    Author.objects.create(name="Nobody")
+    assert client.get("/blog/author/nobody/").status_code == 200
+
+
 def test_unknown_author_is_404(client, blog_index):
     make_post(blog_index, "By Ada", slug="by-ada")
     for url in ("/blog/author/nobody/", "/blog/author/nobody/feed/", "/blog/author/nobody/?page=2"):

@@ -4,14 +4,16 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from wagtail.models import Page, PageViewRestriction, Site
 
-from blog.models import BlogIndexPage
+from blog.models import BlogIndexPage, CommentSettings
 from broadsheet.pagination import ListingPaginator
 from home.models import HomePage
 
+from ..comment_helpers import submit_comment
 from ..conftest import clear_caches
 from ..factories import make_author, make_blog_index, make_post
 
@@ -49,6 +51,35 @@ def test_index_paginates_ten_a_page(client, blog_index):
     assert "Numbered post 01" not in first
     assert "Numbered post 01" in second and "Numbered post 00" in second
     assert "Page 2 of 2" in second
+
+
+# The page cache is off here: each listing's cards are kept on their own until what they show changes.
+def test_listing_cards_show_new_comments_titles_and_names_at_once(client, blog_index):
+    CommentSettings.objects.create(site_id=blog_index.get_site().pk, hold_first_comments=False)
+    author = make_author("Ilse Varga")
+    post = make_post(blog_index, "Harbour levy", slug="harbour-levy", tags=["Quay"], authors=[author])
+    listings = ["/", "/blog/", "/blog/tag/quay/", "/blog/2024/05/", "/blog/author/ilse-varga/"]
+
+    def listings_without(markup):
+        return [url for url in listings if markup not in client.get(url).content.decode()]
+
+    assert listings_without('#comments">No comments</a>') == []
+
+    assert submit_comment(Client(), "/blog/harbour-levy/", "The levy is back.").status_code == 302
+    assert listings_without('#comments">1 comment</a>') == []
+
+    post.title = "Harbour levy doubled"
+    post.save_revision().publish()
+    assert listings_without('<a href="/blog/harbour-levy/">Harbour levy doubled</a></h2>') == []
+
+    author.name = "Ilse Varga-Moss"
+    author.save()
+    assert listings_without('rel="author" href="/blog/author/ilse-varga/">Ilse Varga-Moss</a>') == []
+
+    tag = post.tags.get()
+    tag.name = "Quayside"
+    tag.save()
+    assert listings_without('class="tag" rel="tag" href="/blog/tag/quay/">Quayside</a>') == []
 
 
 def test_deep_pages_list_the_right_posts_newest_first(client, blog_index, monkeypatch):
@@ -119,6 +150,22 @@ def test_label_links_on_cards_and_posts_lead_to_their_tag_pages(client, blog_ind
             assert link, f"{name} not linked on {page_url}"
             assert link.group(1) == iri_to_uri(expected)
             assert post.title in client.get(link.group(1)).content.decode()
+
+
+def test_a_renamed_or_deleted_label_shows_at_once_on_its_page_and_the_cards(client, blog_index):
+    post = make_post(blog_index, "Harbour levy", slug="harbour-levy", tags=["Quay", "Levy"])
+    assert "Posts labelled “Quay”" in client.get("/blog/tag/quay/").content.decode()
+
+    tag = post.tags.get(slug="quay")
+    tag.name = "Quayside"
+    tag.save()
+    assert "Posts labelled “Quayside”" in client.get("/blog/tag/quay/").content.decode()
+
+    tag.delete()
+    assert client.get("/blog/tag/quay/").status_code == 404
+    for url in ("/blog/", "/blog/tag/levy/", "/"):
+        html = client.get(url).content.decode()
+        assert "Levy</a>" in html and "Quayside" not in html, url
 
 
 def test_unknown_tag_is_a_404_in_the_site_design(client, blog_index):

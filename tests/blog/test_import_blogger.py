@@ -421,6 +421,10 @@ def test_synthetic_export_imports_with_its_posts_and_comments(
     assert BlogPostPage.objects.live().count() == 40
     assert XtdComment.objects.count() == 120
     assert XtdComment.objects.filter(level=1).count() == 40
+    # A comment's paragraphs stay apart, and its link is written out after the link's text.
+    linked = XtdComment.objects.get(comment__contains="https://example.org/notes/0)")
+    assert linked.comment.endswith("\n\nSee my notes (https://example.org/notes/0).")
+    assert XtdComment.objects.filter(comment__contains="\n\n").count() > 30
 
 
 def wide_png(width, height):

@@ -519,6 +519,10 @@ def test_a_generated_export_imports_with_queries_that_do_not_grow_with_the_posts
     assert XtdComment.objects.filter(is_public=True).count() == 160
     assert XtdComment.objects.filter(is_public=False).count() == 40  # one held in each thread
     assert XtdComment.objects.filter(level=2).count() == 40
+    # A comment's paragraphs stay apart, and its link is written out after the link's text.
+    linked = XtdComment.objects.get(comment__contains="https://example.org/notes/0)")
+    assert linked.comment.endswith("\n\nSee my notes (https://example.org/notes/0).")
+    assert XtdComment.objects.filter(comment__contains="\n\n").count() > 30
     # Every post but the first links to two earlier ones, by permalink and by ?p=.
     linked = [post for post in BlogPostPage.objects.all() if "linktype" in str(post.body.raw_data)]
     assert len(linked) == 39

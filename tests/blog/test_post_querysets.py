@@ -69,3 +69,18 @@ def test_cards_built_from_the_shared_expressions_do_not_interfere(blog_index, ho
     assert conditions() == before
     assert all("ResolvedOuterRef(pk)" in where for where in before.values())
     assert str(firsts.query) == str(BlogPostPage.objects.readable().child_of(blog_index).as_cards().query)
+
+
+def test_cards_and_bylines_read_from_the_manager_follow_each_change(blog_index):
+    make_post(blog_index, "First", slug="first", tags=["Budget"])
+    assert [post.slug for post in BlogPostPage.objects.as_cards()] == ["first"]
+    assert [post.label_list for post in BlogPostPage.objects.with_byline()] == [
+        [{"name": "Budget", "slug": "budget"}]
+    ]
+
+    second = make_post(blog_index, "Second", slug="second", date="2024-06-01 09:00")
+    make_comment(second)
+
+    cards = BlogPostPage.objects.as_cards().readable().child_of(blog_index).order_by("-date")
+    assert [(post.slug, post.comment_count) for post in cards] == [("second", 1), ("first", 0)]
+    assert sorted(post.slug for post in BlogPostPage.objects.with_byline()) == ["first", "second"]

@@ -414,3 +414,25 @@ class TestSearchingTheRiverArchive:
             " WHERE (title || body) @@ to_tsquery('english', 'alliance')"
         )
         assert "search_indexentry_title_body_gin" in match_plan
+
+
+def test_a_word_in_every_post_is_matched_through_the_text_index(client, blog_index):
+    """However many posts hold the word, the search's queries find them through the GIN index:
+    read row by row, every post's text vector would be read for each of them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(12):
+        make_post(blog_index, f"Harbour note {n}", body=[paragraph(f"<p>The harbour, day {n}.</p>")])
+    with CaptureQueriesContext(connection) as queries:
+        assert len(titles(search(client, q="harbour"))) == 10
+    matching = [q["sql"] for q in queries.captured_queries if "@@" in q["sql"]]
+    assert len(matching) >= 3  # the count, the ranked page, the snippets (and labels)
+    for sql in matching:
+        with connection.cursor() as cursor:
+            # The message the search sent, asked for its plan.
+            cursor.execute(sql.replace("; SELECT", "; EXPLAIN SELECT", 1))
+            cursor.cursor.nextset()
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Seq Scan on wagtailsearch_indexentry" not in plan, plan
+        assert "search_indexentry_title_body_gin" in plan or "Index Scan" in plan, plan

@@ -1,0 +1,120 @@
+"""Page-cache hits under gunicorn against the ceiling: one cached page and the trivial app.
+
+Serves the bench database (`bench_<posts>`, seeded as `make bench` seeds it) with production
+settings and the project's gunicorn.conf.py (2 sync workers), stores one post page, saves it
+and serves the same bytes with bench/static_page.py under gunicorn (2 sync workers); then wrk
+(2 threads, 8 connections, --duration seconds after a warm-up) on each in turn, --rounds times,
+alternating, and prints both rates, their ratio and the CPU time the workers spent per request
+(from /proc: on a machine shared with other work it moves much less than the rates).
+`--set NAME=VALUE` passes a setting's environment variable to Broadsheet
+(`--set PAGE_CACHE_LOG_HITS=0`).
+
+    python bench/hit_rate.py --posts 300
+    python bench/hit_rate.py --posts 300 --set PAGE_CACHE_MEMORY_MB=0
+"""
+
+import argparse
+import os
+import statistics
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.request import urlopen
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import (
+    ROOT,
+    WORK,
+    bench_environment,
+    ensure_wrk,
+    manage,
+    run_wrk,
+    save_page,
+    seed,
+    start_ceiling,
+    start_gunicorn,
+    stop,
+)
+
+# The newest post's address, with every page the cache holds forgotten (stored by another version).
+NEWEST_POST = (
+    "from django.core.cache import caches; caches['pages'].clear(); "
+    "from blog.models import BlogPostPage; "
+    "print(BlogPostPage.objects.live().order_by('-date', '-pk').first().url)"
+)
+
+
+def workers_cpu(server):
+    """CPU seconds the worker processes of gunicorn `server` (a Popen of its master) have used."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def measure(wrk, server, url, duration, warmup):
+    """wrk's result on `url` of `server`, with "cpu_us": its workers' CPU µs per request."""
+    if warmup:
+        run_wrk(wrk, url, warmup, 0)
+    before = workers_cpu(server)
+    result = run_wrk(wrk, url, duration, 0)
+    result["cpu_us"] = (workers_cpu(server) - before) / (result["rps"] * duration) * 1e6
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=300)
+    parser.add_argument("--comments-per-post", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk on each")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each measurement")
+    parser.add_argument("--port", type=int, default=8741, help="Broadsheet's; the ceiling's is the next")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    from broadsheet.embedded_db import database_url
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    wrk = ensure_wrk()
+    env = bench_environment(database_url(f"bench_{args.posts}"), args.port, page_cache=True)
+    env.update(setting.split("=", 1) for setting in args.set)
+    seed(env, args.posts, args.comments_per_post)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    path = manage(env, "shell", "-c", NEWEST_POST, capture=True).strip().splitlines()[-1]
+    site = f"http://127.0.0.1:{args.port}"
+    ceiling = f"http://127.0.0.1:{args.port + 1}/"
+    with ExitStack() as servers:
+        site_server = start_gunicorn(env, args.port, log=WORK / "hit-rate-gunicorn.log")
+        servers.callback(stop, site_server)
+        for _ in range(2):
+            with urlopen(site + path, timeout=30) as response:
+                answered = response.headers["X-Page-Cache"]
+        if answered != "hit":
+            sys.exit(f"{path} was not answered from the page cache ({answered})")
+        page = save_page(site + path, WORK / "hit-rate-page.html")
+        ceiling_server = start_ceiling(page, args.port + 1, log=WORK / "hit-rate-ceiling.log")
+        servers.callback(stop, ceiling_server)
+        print(f"{path}: {page.stat().st_size} bytes; {' '.join(args.set) or 'default settings'}")
+        print("| round | trivial app req/s (worker CPU µs/request) | cached page req/s (µs) | ratio |")
+        print("|---|---:|---:|---:|")
+        ratios = []
+        for round_ in range(1, args.rounds + 1):
+            trivial = measure(wrk, ceiling_server, ceiling, args.duration, args.warmup)
+            cached = measure(wrk, site_server, site + path, args.duration, args.warmup)
+            if trivial["errors"] or cached["errors"]:
+                sys.exit(f"wrk saw errors: trivial {trivial['errors']}, cached {cached['errors']}")
+            ratios.append(cached["rps"] / trivial["rps"])
+            row = f"| {round_} | {trivial['rps']:,.0f} ({trivial['cpu_us']:.0f}) | {cached['rps']:,.0f} "
+            row += f"({cached['cpu_us']:.0f}) | {ratios[-1]:.0%} |"
+            print(row, flush=True)
+        print(f"median ratio: {statistics.median(ratios):.0%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""The admin listings' cells written in Python are the cells Wagtail's templates write."""
+
+from datetime import timedelta
+
+from bs4 import BeautifulSoup, NavigableString
+from django.template.loader import get_template
+from django.utils import timezone
+from django_comments_xtd.models import XtdComment
+from wagtail.admin.ui import tables
+
+from blog.admin_views import CommentViewSet
+from broadsheet import admin_listings
+from subscriptions.admin_views import SubscriberViewSet
+from subscriptions.models import Subscriber
+
+from ..factories import make_comment, make_post
+
+CONTEXT = {"row": None, "table": None, "request": None}
+
+
+def shape(html):
+    """Elements, attributes and text of `html`, whatever the whitespace between them."""
+
+    def walk(node):
+        if isinstance(node, NavigableString):
+            return " ".join(str(node).split()) or None
+        attrs = {k: " ".join(v) if isinstance(v, list) else v for k, v in node.attrs.items()}
+        return (node.name, sorted(attrs.items()), [c for c in map(walk, node.children) if c is not None])
+
+    return walk(BeautifulSoup(html, "html.parser").td)
+
+
+def as_wagtail(column, obj):
+    """The cell as Wagtail writes it: the template of the Wagtail class the column is built on,
+    given the column's own context."""
+    base = next(cls for cls in type(column).__mro__ if cls.__module__ == tables.__name__)
+    return get_template(base.cell_template_name).render(column.get_cell_context_data(obj, CONTEXT))
+
+
+def test_comment_and_reader_cells_are_wagtails(blog_index):
+    post = make_post(blog_index, title="Tide <tables> & votes", slug="tides")
+    made = make_comment(post, text='A reply with <b>"markup"</b> & more', name="Jo <Quay>")
+    comment = XtdComment.objects.get(pk=made.pk)
+    comment.submit_date = timezone.now() - timedelta(days=3)
+    comment.listing_post, comment.listing_post_url = post, "/blog/tides/"
+    reader = Subscriber.objects.create(email="reader@example.org", bounces=2)
+    checked = 0
+    for viewset, obj in ((CommentViewSet, comment), (SubscriberViewSet, reader)):
+        for column in viewset.list_display:
+            assert isinstance(
+                column, (admin_listings.Column, admin_listings.DateColumn, admin_listings.TitleColumn)
+            )
+            ours = column.render_cell_html(obj, CONTEXT)
+            theirs = as_wagtail(column, obj)
+            assert shape(ours) == shape(theirs), (column.name, ours, theirs)
+            checked += 1
+    assert checked == 12
+    # What a reader wrote is escaped, as the templates escape it; an empty date is an empty cell.
+    row = "".join(column.render_cell_html(comment, CONTEXT) for column in CommentViewSet.list_display)
+    assert "Jo &lt;Quay&gt;" in row and "<b>" not in row and "Tide &lt;tables&gt; &amp; votes" in row
+    assert 'href="/blog/tides/#c' in row and "3\xa0days ago" in row

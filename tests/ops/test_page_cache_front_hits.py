@@ -1,0 +1,95 @@
+"""What a hit costs in front of Django is cut short without changing what it answers: each worker
+keeps the pages it answered last in its own memory (broadsheet/caching/front.py's RecentPages)
+and never answers one from there that the shared cache would not answer; the log line of hits
+can be sampled (PAGE_CACHE_LOG_HITS), never that of other requests."""
+
+import time
+
+import pytest
+from django.core.handlers.wsgi import WSGIHandler
+
+from blog.models import BlogPostPage
+from broadsheet.caching.front import PageCacheFront
+
+from ..factories import make_post
+from ..wsgi_helpers import django_requests, wsgi_get
+from .test_shared_cache import disk_cache, in_another_process  # noqa: F401 - both are fixtures
+
+pytestmark = pytest.mark.django_db
+
+PAGE_CACHE = "broadsheet.caching.pages.PageCacheMiddleware"
+REQUEST_LOG = "broadsheet.middleware.RequestLogMiddleware"
+
+
+@pytest.fixture
+def front(disk_cache, settings):  # noqa: F811
+    """The WSGI application as a worker runs it, on a disk cache other processes share."""
+    settings.PAGE_CACHE_SECONDS = 600
+    settings.PAGE_CACHE_MEMORY_MB = 16
+    return PageCacheFront(WSGIHandler())
+
+
+def test_a_page_another_process_forgets_is_not_answered_from_memory(
+    front,
+    in_another_process,  # noqa: F811
+    blog_index,
+):
+    post = make_post(blog_index, "Harbour levy", slug="harbour-levy")
+    other = make_post(blog_index, "Ferry timetable", slug="ferry", date="2020-01-01 09:00")
+    assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "miss"
+    for _ in range(3):
+        assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "hit"
+    assert len(front.recent.pages) == 1  # kept in this worker's memory
+    # Changed behind the cache's back (no signal): the stored page is still the old one.
+    BlogPostPage.objects.filter(pk=post.pk).update(title="Harbour levy withdrawn")
+    assert "Harbour levy withdrawn" not in wsgi_get(front, "/blog/harbour-levy/").text()
+
+    in_another_process(f"caching.forget(caching.post({other.pk}))")
+    with django_requests() as started:
+        assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "hit"
+    assert started == []
+
+    in_another_process(f"caching.forget(caching.post({post.pk}))")
+    page = wsgi_get(front, "/blog/harbour-levy/")
+    assert page["X-Page-Cache"] == "miss" and "Harbour levy withdrawn" in page.text()
+    assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "hit"
+
+
+def test_memory_keeps_a_page_no_longer_than_the_shared_cache_and_within_budget(front, settings, blog_index):
+    settings.PAGE_CACHE_SECONDS = 2
+    make_post(blog_index, "Harbour levy", slug="harbour-levy")
+    assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "miss"
+    assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "hit"
+    assert len(front.recent.pages) == 1
+    time.sleep(2.1)
+    assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "miss"
+
+    assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "hit"
+    settings.PAGE_CACHE_MEMORY_MB = 0
+    assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "hit"
+    assert len(front.recent.pages) == 0
+
+
+def test_one_hit_in_page_cache_log_hits_is_logged_and_all_else(settings, blog_index, request_log):
+    middleware = [name for name in settings.MIDDLEWARE if name != REQUEST_LOG]
+    middleware.insert(middleware.index(PAGE_CACHE), REQUEST_LOG)
+    settings.MIDDLEWARE = middleware
+    settings.PAGE_CACHE_SECONDS = 600
+    settings.PAGE_CACHE_LOG_HITS = 3
+    front = PageCacheFront(WSGIHandler())
+    make_post(blog_index, "Harbour levy", slug="harbour-levy")
+    for _ in range(7):  # a miss, then six hits
+        assert wsgi_get(front, "/blog/harbour-levy/").status == 200
+    lines = request_log.read()
+    assert [(line["path"], line["status"], line.get("sample")) for line in lines] == [
+        ("/blog/harbour-levy/", 200, None),
+        ("/blog/harbour-levy/", 200, 3),
+        ("/blog/harbour-levy/", 200, 3),
+    ]
+    assert lines[1]["bytes"] == lines[0]["bytes"] and lines[1]["remote_addr"] == "127.0.0.1"
+
+    settings.PAGE_CACHE_LOG_HITS = 0
+    assert wsgi_get(front, "/blog/harbour-levy/")["X-Page-Cache"] == "hit"
+    assert wsgi_get(front, "/blog/no-such-post/").status == 404
+    later = request_log.read()[3:]
+    assert [(line["path"], line["status"]) for line in later] == [("/blog/no-such-post/", 404)]
