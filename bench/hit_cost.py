@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, WORK, bench_environment, manage, seed
+from run import WORK, in_this_process
 
 
 def environ_for(url):
@@ -100,25 +100,10 @@ def main():
     parser.add_argument("--profile", action="store_true", help="print cProfile's view of the hits")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    from broadsheet.embedded_db import database_url
-
-    WORK.mkdir(parents=True, exist_ok=True)
-    env = bench_environment(database_url(f"bench_{args.posts}"), 8000, page_cache=True)
-    seed(env, args.posts, args.comments_per_post)
-    manage(env, "collectstatic", "--noinput", "-v0")
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.cache import caches
-
+    in_this_process(args.posts, args.comments_per_post, port=8000, page_cache=True)
     from blog.models import BlogPostPage
     from broadsheet.wsgi import application
 
-    for alias in ("default", "values", "pages"):
-        caches[alias].clear()
     url = args.url or BlogPostPage.objects.live().order_by("-date", "-pk").first().url
     template = environ_for(url)
     call(application, template)  # stores the page

@@ -101,6 +101,28 @@ def seed(env, posts, comments):
     return (elapsed, output.strip()), posts
 
 
+def in_this_process(posts, comments, port=0, page_cache=False):
+    """Set up Django in this process on the bench database of `posts` posts (seeded with
+    `comments` comments a post if it holds fewer), with production settings and empty caches,
+    as the single-process benches (single.py, hit_cost.py) measure it."""
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    from broadsheet.embedded_db import database_url
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    env = bench_environment(database_url(f"bench_{posts}"), port, page_cache=page_cache)
+    seed(env, posts, comments)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.cache import caches
+
+    for alias in ("default", "values", "pages"):
+        caches[alias].clear()
+
+
 def fresh_database(name):
     """Drop database `name` of the embedded server if it exists, create it empty, return its URL."""
     sys.path.insert(0, str(ROOT))

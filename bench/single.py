@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, WORK, bench_environment, manage, seed
+from run import in_this_process
 
 # What differs from one request to the next in a reader's page.
 PER_REQUEST = [
@@ -86,23 +86,9 @@ def main():
     parser.add_argument("--only", metavar="PAGE", nargs="*", help="measure only these pages")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
-    from broadsheet.embedded_db import database_url
-
-    WORK.mkdir(parents=True, exist_ok=True)
-    env = bench_environment(database_url(f"bench_{args.posts}"), 0, page_cache=False)
-    seed(env, args.posts, args.comments_per_post)
-    manage(env, "collectstatic", "--noinput", "-v0")
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.cache import caches
+    in_this_process(args.posts, args.comments_per_post)
     from django.test import Client
 
-    for alias in ("default", "values", "pages"):
-        caches[alias].clear()
     urls = reader_urls()
     chosen = args.only or ([args.profile] if args.profile else list(urls))
     client = Client()
@@ -127,14 +113,8 @@ def main():
     print(f"| page | URL | median ms ({args.requests} requests) | of it, this process's CPU ms |")
     print("|---|---|---:|---:|")
     for name in chosen:
-        times, cpu = [], []
-        for _ in range(args.requests):
-            started, started_cpu = time.perf_counter(), time.process_time()
-            client.get(urls[name])
-            times.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-        row = f"| {name} | `{urls[name]}` | {statistics.median(times):.2f} | {statistics.median(cpu):.2f} |"
-        print(row, flush=True)
+        wall, cpu = median_ms(client, [(urls[name], {})] * args.requests)
+        print(f"| {name} | `{urls[name]}` | {wall:.2f} | {cpu:.2f} |", flush=True)
     if not args.only:
         print(new_searches(client, args.requests), flush=True)
 
@@ -152,16 +132,20 @@ def new_searches(client, requests):
             [requests],
         )
         words = [word for (word,) in cursor.fetchall()]
+    wall, cpu = median_ms(client, [("/search/", {"q": word}) for word in words])
+    return f"| search-new ({len(words)} common words, each once) | `/search/?q=…` | {wall:.2f} | {cpu:.2f} |"
+
+
+def median_ms(client, requests):
+    """The median milliseconds on the clock and of this process's CPU of `requests` ((path,
+    query) pairs) made one after the other."""
     times, cpu = [], []
-    for word in words:
+    for path, query in requests:
         started, started_cpu = time.perf_counter(), time.process_time()
-        client.get("/search/", {"q": word})
+        client.get(path, query)
         times.append((time.perf_counter() - started) * 1000)
         cpu.append((time.process_time() - started_cpu) * 1000)
-    return (
-        f"| search-new ({len(words)} common words, each once) | `/search/?q=…` | "
-        f"{statistics.median(times):.2f} | {statistics.median(cpu):.2f} |"
-    )
+    return statistics.median(times), statistics.median(cpu)
 
 
 if __name__ == "__main__":
