@@ -60,7 +60,9 @@ def matching_by_index(execute, sql, params, many, context):
     the query in one message, which PostgreSQL runs as one transaction: it ends with the query
     (or with the transaction the query is part of), and the query's rows come back as before.
     """
-    if many or not sql.lstrip().upper().startswith("SELECT"):
+    # A server-side cursor (a named one, for .iterator()) takes one statement only.
+    named = getattr(context["cursor"].cursor, "name", None)
+    if many or named or not sql.lstrip().upper().startswith("SELECT"):
         return execute(sql, params, many, context)
     result = execute(PLANNER + sql, params, many, context)
     context["cursor"].nextset()  # past the setting's result to the query's rows
