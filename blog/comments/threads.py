@@ -7,6 +7,8 @@ from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
 from django_comments_xtd.models import max_thread_level_for_content_type
 
+from broadsheet import caching
+
 from .form import comment_form_html
 from .status import public_comments
 
@@ -98,14 +100,30 @@ def render_thread(rows, replies_open, max_level):
     return mark_safe("".join(parts))  # noqa: S308 - every value went through format_html
 
 
+def kept_thread(post, replies_open, max_level):
+    """(the thread's HTML, how many comments it shows): rendered once until a comment on the
+    post, or the post itself, changes (every such change forgets the post's scope)."""
+
+    def render():
+        rows = list(visible_thread(thread_rows(post)))
+        return render_thread(rows, replies_open, max_level), len(rows)
+
+    return caching.cached(
+        "comment-thread",
+        render,
+        scopes=[caching.post(post.pk)],
+        vary=(post.pk, replies_open, max_level, timezone.get_current_timezone_name()),
+    )
+
+
 def section_context(post, request):
     """What the comment section of `post`'s page shows (templates/includes/comments.html)."""
-    rows = list(visible_thread(thread_rows(post)))
     closed = post.comments_closed(request)
     max_level = max_thread_level_for_content_type(ContentType.objects.get_for_model(post))
+    thread, count = kept_thread(post, replies_open=not closed, max_level=max_level)
     return {
-        "comment_thread": render_thread(rows, replies_open=not closed, max_level=max_level),
-        "comment_count": len(rows),
+        "comment_thread": thread,
+        "comment_count": count,
         "comments_closed": closed,
         "comment_form": None if closed else comment_form_html(post, request),
     }
