@@ -8,7 +8,8 @@ under gunicorn with 2 sync workers and production settings. For each kind of pag
 threads, 8 connections, after a warm-up) runs on the three in turn; after the pages, the
 ceiling: Broadsheet's cached post page saved as a file and returned by a trivial WSGI app under
 the same gunicorn; then the cached site on --urls different reader URLs in rotation, after
-one pass requesting each of them. --rounds repeats all of it; the table gives the range
+one pass requesting each of them. Searches are also timed one request at a time on Puput and
+uncached Broadsheet: the table's search repeated, and words neither site was asked for before. --rounds repeats all of it; the table gives the range
 over the rounds.
 """
 
@@ -17,13 +18,16 @@ import hashlib
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
+import time
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from urllib.error import HTTPError
+from urllib.parse import parse_qs, urlencode
 from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -279,6 +283,62 @@ def error_note(rows, ceilings, rotations=()):
     return "Errors (non-2xx answers or socket errors): " + ("; ".join(failed) if failed else "none") + "."
 
 
+# Searches measured one request at a time: each round asks both sites for words neither has been
+# asked for before (nouns of the shared vocabulary, each in a large share of the posts).
+NEW_SEARCHES = 20
+
+
+def search_words(round_number):
+    """The words of round `round_number`'s new searches: different in every round."""
+    sys.path.insert(0, str(PEER))
+    from shape import COMMON_WORD, NOUNS
+
+    words = [noun for noun in NOUNS if noun != COMMON_WORD]
+    start = (round_number - 1) * NEW_SEARCHES % len(words)
+    return (words + words)[start : start + NEW_SEARCHES]
+
+
+def search_times(base, search, round_number):
+    """{"repeated", "new"}: the median milliseconds of the table's search (`search`, its path and
+    query) asked REPEATED_SEARCHES times, and of round `round_number`'s new words, one at a time."""
+    path, _, query = search.partition("?")
+    repeated = [parse_qs(query)["q"][0]] * REPEATED_SEARCHES
+    return {
+        "repeated": one_at_a_time_ms(base, path, repeated),
+        "new": one_at_a_time_ms(base, path, search_words(round_number)),
+    }
+
+
+def one_at_a_time_ms(base, path, queries):
+    """The median milliseconds of GET `path`?q=… for each of `queries`, one request at a time."""
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        with urlopen(f"{base}{path}?{urlencode({'q': query})}", timeout=60) as response:
+            response.read()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def search_table(searches):
+    """The one-at-a-time search lines in markdown; `searches` holds, for each round, {site:
+    {"repeated": ms, "new": ms}} for Puput and Broadsheet uncached."""
+    lines = [
+        "| search, one request at a time (median ms) | Puput | Broadsheet uncached |",
+        "|---|---:|---:|",
+    ]
+    for kind, name in (
+        ("repeated", f"a word in every post, {REPEATED_SEARCHES} times"),
+        ("new", f"{NEW_SEARCHES} words asked for the first time"),
+    ):
+        cells = [span([round_[site][kind] for round_ in searches], "{:,.1f}".format) for site in SITES[:2]]
+        lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
+REPEATED_SEARCHES = 30
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=int(os.environ.get("BENCH_PEER_POSTS", 2000)))
@@ -308,7 +368,7 @@ def main():
     shutil.rmtree(PEER_WORK / "cache", ignore_errors=True)
 
     rows = [(name, []) for name, _ in PAGES]
-    ceilings, rotations = [], []
+    ceilings, rotations, searches = [], [], []
     with ExitStack() as servers:
         servers.callback(stop, start_puput(puput_env, ports["puput"], paths["puput"]["index"]))
         for site in ("uncached", "cached"):
@@ -327,6 +387,10 @@ def main():
                     log(f"round {number} of {args.rounds}, {name}: {SITE_NAMES[site]}")
                     result[site] = run_wrk(wrk, bases[site] + paths[site][key], args.duration, args.warmup)
                 rounds.append(result)
+            log(f"round {number} of {args.rounds}: searches one request at a time")
+            searches.append(
+                {site: search_times(bases[site], paths[site]["search"], number) for site in SITES[:2]}
+            )
             log(f"round {number} of {args.rounds}: the ceiling")
             ceilings.append(run_wrk(wrk, bases["ceiling"] + "/", args.duration, args.warmup))
             if urls:
@@ -355,6 +419,8 @@ def main():
         f"and returned by a trivial WSGI app under the same gunicorn with 2 workers "
         f"({span([result['rps'] for result in ceilings])} requests/s). "
         + error_note(rows, ceilings, rotations),
+        "",
+        search_table(searches),
     ]
     if urls:
         answers = "; ".join(

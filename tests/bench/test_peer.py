@@ -82,3 +82,18 @@ def test_the_rotation_of_many_urls_gets_its_own_row_against_the_same_ceilings():
     assert peer.error_note(rows, [result(7000)] * 2, rotation[1]) == (
         "Errors (non-2xx answers or socket errors): rotation: 2."
     )
+
+
+def test_searches_one_at_a_time_ask_new_words_each_round_and_give_their_range():
+    first, second = peer.search_words(1), peer.search_words(2)
+    assert len(first) == len(second) == peer.NEW_SEARCHES
+    assert not set(first) & set(second) and shape.COMMON_WORD not in first + second
+    assert set(first) <= set(shape.NOUNS)
+    rounds = [
+        {"puput": {"repeated": 160.0, "new": 171.5}, "uncached": {"repeated": 12.5, "new": 31.0}},
+        {"puput": {"repeated": 152.0, "new": 180.0}, "uncached": {"repeated": 13.0, "new": 29.25}},
+    ]
+    assert peer.search_table(rounds).splitlines()[2:] == [
+        f"| a word in every post, {peer.REPEATED_SEARCHES} times | 152.0–160.0 | 12.5–13.0 |",
+        f"| {peer.NEW_SEARCHES} words asked for the first time | 171.5–180.0 | 29.2–31.0 |",
+    ]
