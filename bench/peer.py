@@ -9,8 +9,8 @@ threads, 8 connections, after a warm-up) runs on the three in turn; after the pa
 ceiling: Broadsheet's cached post page saved as a file and returned by a trivial WSGI app under
 the same gunicorn; then the cached site on --urls different reader URLs in rotation, after
 one pass requesting each of them. Searches are also timed one request at a time on Puput and
-uncached Broadsheet: the table's search repeated, and words neither site was asked for before. --rounds repeats all of it; the table gives the range
-over the rounds.
+uncached Broadsheet: the table's search repeated, and words neither site was asked for before.
+--rounds repeats all of it; the tables give the range over the rounds.
 """
 
 import argparse
