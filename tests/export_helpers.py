@@ -76,13 +76,14 @@ class SmallSite:
 
 
 def make_small_site(home, blog):
-    """Two authors, three labels, an image, six posts in every status, a static page, a comment
-    thread three deep with a held, a removed and a spam comment, and three kinds of redirect."""
+    """Two authors (one with a photo), three labels, an image, six posts in every status, a static
+    page, a comment thread three deep with a held, a removed and a spam comment, and three kinds of
+    redirect."""
     ada = make_author("Ada Writer")
-    ben = Author.objects.create(name="Ben Tidewell", bio="Writes about ferries & tides.")
     image = Image.objects.create(
         title="Quay at dawn", description="The quay at dawn", file=get_test_image_file("quay.png")
     )
+    ben = Author.objects.create(name="Ben Tidewell", bio="Writes about ferries & tides.", photo=image)
     first = make_post(
         blog,
         "The first tide table",

@@ -113,6 +113,7 @@ class WordPressImporter(Importer):
         self.attached_files = {}  # an attachment's address: its file under the uploads folder
         self.kept_redirects = {}  # old path: KeptRedirect, from a Broadsheet export
         self.wp_bios = {}  # login: the author's bio, from a Broadsheet export
+        self.wp_photos = {}  # login: the WordPress id of the author's photo, from a Broadsheet export
         self.wp_authors = {}  # login: display name
         self.terms = {}  # (taxonomy, slug): Term
         self.term_labels = {}  # (taxonomy, slug): the label it became
@@ -152,6 +153,8 @@ class WordPressImporter(Importer):
             self.wp_authors[entry.login] = entry.name
             if entry.bio:
                 self.wp_bios[entry.login] = entry.bio
+            if entry.photo.isdigit():
+                self.wp_photos[entry.login] = int(entry.photo)
         elif isinstance(entry, Term):
             self.terms[(entry.taxonomy, entry.slug)] = entry
         elif isinstance(entry, KeptRedirect):
@@ -304,13 +307,25 @@ class WordPressImporter(Importer):
             author = self.author(self.wp_authors.get(login) or login)
             if login:
                 self.author_logins.setdefault(author.pk, login)
-            if not author.bio and self.wp_bios.get(login):
-                author.bio = self.wp_bios[login]
-                author.save(update_fields=["bio"])
+            self.complete_author(author, login)
             if author not in authors:
                 authors.append(author)
         page.set_authors(authors)
         page.tags.set(self.tags_for(self.unique_labels(labels)))
+
+    def complete_author(self, author, login):
+        """Give `author` the bio and photo a Broadsheet export has for `login`, where they have none."""
+        changed = []
+        if not author.bio and self.wp_bios.get(login):
+            author.bio = self.wp_bios[login]
+            changed.append("bio")
+        attachment = self.attachments.get(self.wp_photos.get(login))
+        if not author.photo_id and attachment:
+            author.photo_id = self.image_for(*attachment)
+            if author.photo_id:
+                changed.append("photo")
+        if changed:
+            author.save(update_fields=changed)
 
     def labels_of(self, item):
         """The labels of a post: its categories (but WordPress's default one) and its tags."""

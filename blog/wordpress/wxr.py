@@ -50,6 +50,7 @@ class Author:
     name: str
     email: str = ""
     bio: str = ""  # a Broadsheet export's `broadsheet:bio`
+    photo: str = ""  # a Broadsheet export's `broadsheet:photo`: an attachment's wp:post_id
 
 
 @dataclass
@@ -272,11 +273,13 @@ def read_channel_child(element, info):
             )
             display = fields.get("author_display_name") or full_name or login
             bio = element.find(f"{{{EXTENSION}}}bio")
+            photo = element.find(f"{{{EXTENSION}}}photo")
             return Author(
                 login=login,
                 name=display,
                 email=fields.get("author_email", ""),
                 bio=(bio.text or "").strip() if bio is not None else "",
+                photo=(photo.text or "").strip() if photo is not None else "",
             )
         elif name == "category":
             fields = wp_fields(element)

@@ -1,6 +1,6 @@
 """The round trip: a site written out by `export_site` and read into an empty install by
-`import_wordpress` comes back with the same posts, bodies, labels, authors, comment threads and
-redirects."""
+`import_wordpress` comes back with the same posts, bodies, labels, authors (with their bios and
+photos), comment threads and redirects."""
 
 import hashlib
 import re
@@ -96,7 +96,10 @@ def snapshot():
     for redirect in Redirect.objects.select_related("redirect_page"):
         target = redirect.redirect_page.slug if redirect.redirect_page else redirect.redirect_link
         redirects[redirect.old_path] = (target, redirect.redirect_page_route_path, redirect.is_permanent)
-    authors = sorted(Author.objects.values_list("name", "slug", "bio"))
+    authors = sorted(
+        (author.name, author.slug, author.bio, author.photo and file_digest(author.photo))
+        for author in Author.objects.select_related("photo")
+    )
     labels = sorted(Tag.objects.values_list("name", "slug"))
     return posts, pages, redirects, authors, labels
 
