@@ -602,8 +602,9 @@ class BlogPostPage(CachedRestrictionsMixin, Page):
 
     @property
     def api_authors(self):
-        """The post's authors for the read API, as {"name"} dicts in byline order."""
-        return [{"name": author["name"]} for author in self.author_list]
+        """The post's authors for the read API, as {"name", "slug"} dicts in byline order (as
+        labels are given; the slug is the author's page and feed address)."""
+        return [{"name": author["name"], "slug": author["slug"]} for author in self.author_list]
 
     def get_absolute_url(self):
         # django-comments-xtd redirects a reader back to the comment through this URL.

@@ -67,7 +67,10 @@ def test_the_api_lists_live_posts_with_their_fields(client, blog_index):
     assert levy["date"].startswith("2024-05-01T09:00:00")
     assert levy["intro"] == "Seven to four."
     assert levy["labels"] == [{"name": "Budget", "slug": "budget"}, {"name": "Harbour", "slug": "harbour"}]
-    assert levy["authors"] == [{"name": "Maren Okafor"}, {"name": "Tomas Lindqvist"}]
+    assert levy["authors"] == [
+        {"name": "Maren Okafor", "slug": "maren-okafor"},
+        {"name": "Tomas Lindqvist", "slug": "tomas-lindqvist"},
+    ]
     assert levy["reading_minutes"] == 3
     assert levy["meta"]["html_url"] == "http://testserver/blog/levy-vote/"
     (block,) = levy["body"]
@@ -81,7 +84,9 @@ def test_a_posts_detail_has_every_field_and_a_drafts_is_not_found(client, blog_i
     detail = client.get(f"/api/v2/pages/{post.pk}/").json()
     assert detail["title"] == "Levy vote" and detail["meta"]["type"] == "blog.BlogPostPage"
     assert detail["labels"] == [{"name": "Budget", "slug": "budget"}]
-    assert detail["authors"] == [{"name": "Ada Writer"}] and detail["reading_minutes"] == 1
+    assert (
+        detail["authors"] == [{"name": "Ada Writer", "slug": "ada-writer"}] and detail["reading_minutes"] == 1
+    )
     assert detail["body"][0]["value"] == "<p>Body of Levy vote.</p>"
     assert "Draft" not in titles(client.get("/api/v2/pages/"))
     response = client.get(f"/api/v2/pages/{draft.pk}/")
