@@ -107,9 +107,22 @@ def comment_changed(sender, instance, **kwargs):
     post_changed(PostChange(post, listed=False))
 
 
+@receiver(pre_save, sender=Embed)
+def remember_embed_html(sender, instance, **kwargs):
+    """Keep the HTML the stored embed had as `_html_before_save` (None for a new one)."""
+    instance._html_before_save = (
+        sender.objects.filter(pk=instance.pk).values_list("html", flat=True).first() if instance.pk else None
+    )
+
+
 @receiver(post_save, sender=Embed)
 def embed_stored(sender, instance, **kwargs):
-    """A looked-up embed (blog/embeds.py) replaces the link the posts that show it showed meanwhile."""
+    """A looked-up embed (blog/embeds.py) replaces the link the posts that show it showed meanwhile.
+
+    Only when what the posts show changes: Wagtail saves a looked-up embed twice (the second
+    time for its look-up time alone), and each forgetting searches every post's body."""
+    if getattr(instance, "_html_before_save", None) == instance.html:
+        return
     quoted = json.dumps(instance.url)[1:-1]  # as the URL is spelled inside the body's JSON
     posts = BlogPostPage.objects.live().annotate(text=Cast("body", TextField())).filter(text__contains=quoted)
     for post in posts.defer_streamfields():

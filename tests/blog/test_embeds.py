@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
+from wagtail.embeds.embeds import get_embed_hash
 from wagtail.embeds.models import Embed
 
 from ..factories import make_post, paragraph
@@ -114,3 +115,26 @@ def test_a_failed_look_up_is_not_tried_again_on_every_view(client, blog_index, s
     for _ in range(3):
         assert "Open it at its source" in client.get("/blog/lost-clip/").content.decode()
     assert DBTaskResult.objects.filter(task_path=LOOK_UP).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_embed_saved_again_unchanged_keeps_the_pages_that_show_it(shared_cache, client, blog_index):
+    body = [{"type": "embed", "value": {"url": VIDEO, "caption": "Dawn"}}]
+    make_post(blog_index, "Harbour at dawn", slug="harbour-at-dawn", body=body)
+    embed = Embed.objects.create(
+        url=VIDEO,
+        hash=get_embed_hash(VIDEO),
+        type="video",
+        html='<iframe title="The harbour at dawn (video)" src="https://video.test/e/1"></iframe>',
+    )
+    assert client.get("/blog/harbour-at-dawn/")["X-Page-Cache"] == "miss"
+    assert client.get("/blog/harbour-at-dawn/")["X-Page-Cache"] == "hit"
+
+    embed.save()  # as Wagtail saves it a second time, for its look-up time
+    assert client.get("/blog/harbour-at-dawn/")["X-Page-Cache"] == "hit"
+
+    embed.html = '<iframe title="The harbour at noon (video)" src="https://video.test/e/2"></iframe>'
+    embed.save()
+    again = client.get("/blog/harbour-at-dawn/")
+    assert again["X-Page-Cache"] == "miss"
+    assert '<iframe title="The harbour at noon (video)"' in again.content.decode()
