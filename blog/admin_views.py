@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.text import Truncator
 from django_comments_xtd.models import XtdComment
 from wagtail.admin.filters import WagtailFilterSet
@@ -13,7 +14,14 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
-from broadsheet.admin_listings import Column, DateColumn, EstimatedCountPaginator, TitleColumn
+from broadsheet.admin_listings import (
+    Column,
+    DateColumn,
+    EstimatedCountPaginator,
+    Table,
+    TitleColumn,
+    python_checkboxes,
+)
 
 from .comments.moderation import set_status
 from .comments.status import CommentStatus, is_moderator, status_of, with_status
@@ -65,32 +73,35 @@ class CommentFilterSet(WagtailFilterSet):
 class PostColumn(TitleColumn):
     """The post a comment belongs to, linked to the comment in its thread."""
 
-    def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
+    def get_value(self, instance):
         post = getattr(instance, "listing_post", None)
-        if post is None:
-            context.update(value="(deleted post)", link_url=None)
-        else:
-            shown = status_of(instance) is CommentStatus.PUBLIC
-            # A comment not (yet) shown has no anchor of its own; its reply-to comment or the section does.
-            parent = f"c{instance.parent_id}" if instance.level else "comments"
-            anchor = f"c{instance.pk}" if shown else parent
-            link = f"{instance.listing_post_url}#{anchor}"
-            context.update(
-                value=post.title,
-                link_url=link,
-                link_attrs={"href": link, "target": "_blank", "rel": "noreferrer", "title": "In its thread"},
-            )
-        return context
+        return "(deleted post)" if post is None else post.title
+
+    def get_link_url(self, instance, parent_context):
+        if getattr(instance, "listing_post", None) is None:
+            return None
+        shown = status_of(instance) is CommentStatus.PUBLIC
+        # A comment not (yet) shown has no anchor of its own; its reply-to comment or the section does.
+        parent = f"c{instance.parent_id}" if instance.level else "comments"
+        anchor = f"c{instance.pk}" if shown else parent
+        return f"{instance.listing_post_url}#{anchor}"
+
+    def get_link_attrs(self, instance, parent_context):
+        return {"target": "_blank", "rel": "noreferrer", "title": "In its thread"}
 
 
 class CommentIndexView(IndexView):
     """The moderation queue: newest first, searchable by text, author or post title."""
 
     paginator_class = EstimatedCountPaginator
+    table_class = Table
     search_backend_name = None
     search_fields = ["comment", "user_name", "user_email"]
     default_ordering = "-submit_date"
+
+    @cached_property
+    def columns(self):
+        return python_checkboxes(super().columns)
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("review")

@@ -36,7 +36,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page, Site
 
 from blog.models import BlogPostPage
-from broadsheet.admin_listings import Column, DateColumn, EstimatedCountPaginator, TitleColumn
+from broadsheet.admin_listings import Column, DateColumn, EstimatedCountPaginator, Table, TitleColumn
 
 from . import csv_io, readers
 from .confirmation import site_root
@@ -102,6 +102,7 @@ class SubscriberIndexView(IndexView):
 
     template_name = "subscriptions/admin/subscriber_index.html"
     paginator_class = EstimatedCountPaginator
+    table_class = Table
 
     def get_base_queryset(self):
         return super().get_base_queryset().prefetch_related("labels")
