@@ -1,11 +1,11 @@
 """The "Comments" area of the Wagtail admin: the moderation queue, its bulk actions and dashboard panel."""
 
 import django_filters
-from django.db.models import CharField, Q
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
+from django_comments.models import Comment
 from django_comments_xtd.models import XtdComment
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
@@ -39,7 +39,7 @@ OFFERED_POSTS = 50
 def offered_posts(request):
     """The posts the Post filter offers: the OFFERED_POSTS with the latest comments, and the one
     chosen (search finds the comments on any post by its title)."""
-    latest = XtdComment.norel_objects.order_by("-submit_date").values_list("object_pk", flat=True)
+    latest = Comment.objects.order_by("-submit_date").values_list("object_pk", flat=True)
     keys = [int(key) for key in latest[: OFFERED_POSTS * 10] if key.isdigit()]
     keys = list(dict.fromkeys(keys))[:OFFERED_POSTS]
     chosen = request.GET.get("post", "") if request is not None else ""
@@ -106,13 +106,31 @@ class CommentIndexView(IndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("review")
 
+    def order_queryset(self, queryset):
+        queryset = super().order_queryset(queryset)
+        # Of comments posted in the same instant, the later first: every page the same, and the
+        # order of the indexes on (submit_date DESC, id DESC).
+        return queryset.order_by("-submit_date", "-pk") if self.ordering == "-submit_date" else queryset
+
+    def get_paginator(self, *args, **kwargs):
+        # The count and a deep page's keys come from django_comments alone (every comment is an
+        # XtdComment, whose own table only adds threading): the same filters, search and order,
+        # without joining every skipped comment to its XtdComment row.
+        comments = self.order_queryset(Comment.objects.all())
+        keys = self.search_queryset(self.filter_queryset(comments))
+        return super().get_paginator(*args, keys=keys, **kwargs)
+
+    @cached_property
+    def posts_found(self):
+        """The keys (as comments store them) of the posts whose title has the search text, read
+        once for the listing and its count, where a subquery in each was run again for each."""
+        posts = BlogPostPage.objects.filter(title__icontains=self.search_query).order_by()
+        return [str(pk) for pk in posts.values_list("pk", flat=True)]
+
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        posts = BlogPostPage.objects.filter(title__icontains=self.search_query).annotate(
-            pk_text=Cast("pk", CharField())
-        )
-        query = Q(object_pk__in=posts.values("pk_text"))
+        query = Q(object_pk__in=self.posts_found)
         for field in self.search_fields:
             query |= Q(**{f"{field}__icontains": self.search_query})
         return queryset.filter(query)

@@ -30,9 +30,17 @@ class EstimatedCountPaginator(WagtailPaginator):
     EXACT_UP_TO the listing says what PostgreSQL's planner estimates (from the statistics it
     keeps for each table), which is what "Page 3 of 1,000" needs. A page past EXACT_UP_TO items
     first reads only its rows' keys, in order: the rows skipped are not joined to anything.
+
+    `keys`, when given, is the same listing (filters, search, order) from fewer tables, such as
+    a child model's rows from its parent's table alone: the count and a deep page's keys are
+    read from it, the page's rows from `object_list`.
     """
 
     EXACT_UP_TO = 1000
+
+    def __init__(self, object_list, *args, keys=None, **kwargs):
+        super().__init__(object_list, *args, **kwargs)
+        self.keys = object_list if keys is None else keys
 
     def page(self, number):
         number = self.validate_number(number)
@@ -41,16 +49,20 @@ class EstimatedCountPaginator(WagtailPaginator):
             return super().page(number)
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
-            top = self.count
-        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+            # The last page by the estimate: a whole page (and its orphans), not only up to an
+            # estimate that may be short of the rows there are.
+            top += self.orphans
+        keys = list(self.keys.values_list("pk", flat=True)[bottom:top])
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
     @cached_property
     def count(self):
-        exact = self.object_list[: self.EXACT_UP_TO + 1].count()
+        # In no order: the first EXACT_UP_TO + 1 rows PostgreSQL finds, not the first by the
+        # listing's order, which for a filter no index answers means sorting every match.
+        exact = self.keys.order_by()[: self.EXACT_UP_TO + 1].count()
         if exact <= self.EXACT_UP_TO:
             return exact
-        plan = json.loads(self.object_list.order_by().explain(format="json"))
+        plan = json.loads(self.keys.order_by().explain(format="json"))
         return max(int(plan[0]["Plan"]["Plan Rows"]), exact)
 
 
