@@ -57,13 +57,22 @@ class EstimatedCountPaginator(WagtailPaginator):
 
     @cached_property
     def count(self):
-        # In no order: the first EXACT_UP_TO + 1 rows PostgreSQL finds, not the first by the
-        # listing's order, which for a filter no index answers means sorting every match.
-        exact = self.keys.order_by()[: self.EXACT_UP_TO + 1].count()
-        if exact <= self.EXACT_UP_TO:
-            return exact
-        plan = json.loads(self.keys.order_by().explain(format="json"))
-        return max(int(plan[0]["Plan"]["Plan Rows"]), exact)
+        return estimated_count(self.keys, self.EXACT_UP_TO)
+
+
+def estimated_count(queryset, exact_up_to=None):
+    """How many rows `queryset` has: exactly up to `exact_up_to` (EstimatedCountPaginator's
+    EXACT_UP_TO unless given), past that PostgreSQL's estimate (never below what was counted)."""
+    if exact_up_to is None:
+        exact_up_to = EstimatedCountPaginator.EXACT_UP_TO
+    # In no order: the first rows PostgreSQL finds, not the first by the listing's order, which
+    # for a filter no index answers means sorting every match.
+    queryset = queryset.order_by()
+    exact = queryset[: exact_up_to + 1].count()
+    if exact <= exact_up_to:
+        return exact
+    plan = json.loads(queryset.explain(format="json"))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), exact)
 
 
 def escaped(value):

@@ -36,7 +36,14 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page, Site
 
 from blog.models import BlogPostPage
-from broadsheet.admin_listings import Column, DateColumn, EstimatedCountPaginator, Table, TitleColumn
+from broadsheet.admin_listings import (
+    Column,
+    DateColumn,
+    EstimatedCountPaginator,
+    Table,
+    TitleColumn,
+    estimated_count,
+)
 
 from . import csv_io, readers
 from .confirmation import site_root
@@ -121,11 +128,16 @@ class SubscriberIndexView(IndexView):
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
-        counts = Subscriber.objects.counts()
+        # Each status counted exactly up to a limit, and estimated past it, as the pages are.
+        subscribers = Subscriber.objects.all()
+        counts = {status: estimated_count(subscribers.filter(status=status)) for status in SubscriberStatus}
+        estimated = {status: n > EstimatedCountPaginator.EXACT_UP_TO for status, n in counts.items()}
         context["status_counts"] = [
-            {"status": status, "label": status.label, "count": counts[status]} for status in SubscriberStatus
+            {"status": status, "label": status.label, "count": counts[status], "estimated": estimated[status]}
+            for status in SubscriberStatus
         ]
         context["total_count"] = sum(counts.values())
+        context["total_estimated"] = any(estimated.values())
         return context
 
 
