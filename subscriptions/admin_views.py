@@ -12,7 +12,6 @@ about an address".
 import functools
 import json
 
-import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -37,9 +36,11 @@ from wagtail.models import Page, Site
 
 from blog.models import BlogPostPage
 from broadsheet.admin_listings import (
+    ChoiceFilter,
     Column,
     DateColumn,
     EstimatedCountPaginator,
+    ModelChoiceFilter,
     Table,
     TitleColumn,
     estimated_count,
@@ -71,15 +72,13 @@ def follows_label(subscriber):
 
 
 class SubscriberFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(
-        label="Status", choices=SubscriberStatus.choices, empty_label="Any status"
-    )
-    label = django_filters.ModelChoiceFilter(
+    status = ChoiceFilter(label="Status", choices=SubscriberStatus.choices, empty_label="Any status")
+    label = ModelChoiceFilter(
         label="Follows the label",
         queryset=Tag.objects.filter(pk__in=SubscriberLabel.objects.values("tag_id")).order_by("name"),
         method="filter_label",
     )
-    follows = django_filters.ChoiceFilter(
+    follows = ChoiceFilter(
         label="Follows",
         choices=[("all", "Every post"), ("labels", "Some labels"), ("replies", "Reply notifications only")],
         method="filter_follows",

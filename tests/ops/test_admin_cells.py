@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from bs4 import BeautifulSoup, NavigableString
+from django import forms
 from django.template.loader import get_template
 from django.utils import timezone
 from django_comments_xtd.models import XtdComment
@@ -82,3 +83,13 @@ def test_listing_tables_with_rows_written_in_python_are_wagtails(blog_index):
     first = listed[0].pk
     assert f'data-object-id="{first}"' in table and f'aria-describedby="snippet_{first}_title"' in table
     assert "Comment 0 &amp; &lt;i&gt;more&lt;/i&gt;" in table and "Quay &lt;votes&gt;" in table
+
+
+def test_filter_selects_written_in_python_are_djangos():
+    choices = [("", "All comments"), ("a<b", 'A & <b>"quoted"</b>'), (3, "Three")]
+    for value in ("", "a<b", 3, None):
+        ours = admin_listings.Select(choices=choices).render("post", value, {"id": "id_post"})
+        theirs = forms.Select(choices=choices).render("post", value, {"id": "id_post"})
+        assert shape(ours, "select") == shape(theirs, "select"), (ours, theirs)
+    chosen = admin_listings.Select(choices=choices).render("post", "a<b")
+    assert '<option value="a&lt;b" selected>A &amp; &lt;b&gt;&quot;quoted&quot;&lt;/b&gt;</option>' in chosen
