@@ -227,12 +227,13 @@ class DateColumn(tables.DateColumn):
         if not value:
             return written(f"<td{class_attribute(self)}></td>")
         shown = localtime(value) if is_aware(value) else value  # as the template's date filter
+        # (isoformat() is what date_format(shown, "c") writes, without its translation look-ups.)
         return written(
             f'<td{class_attribute(self)}><button type="button" class="w-human-readable-date" '
             'data-controller="w-tooltip" data-w-tooltip-content-value="'
             f'{escaped(date_format(shown, get_format("DATETIME_FORMAT") or "N j, Y, P"))}" '
             'data-w-tooltip-placement-value="top"><time class="w-human-readable-date__date" '
-            f'datetime="{escaped(date_format(shown, "c"))}">{escaped(capfirst(timesince_simple(value)))}'
+            f'datetime="{escaped(shown.isoformat())}">{escaped(capfirst(timesince_simple(value)))}'
             "</time></button></td>"
         )
 
