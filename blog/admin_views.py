@@ -1,6 +1,7 @@
 """The "Comments" area of the Wagtail admin: the moderation queue, its bulk actions and dashboard panel."""
 
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.text import Truncator
@@ -131,7 +132,8 @@ class CommentIndexView(IndexView):
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        query = Q(object_pk__in=self.posts_found)
+        # One array parameter, not a parameter for each post (hundreds for a common word).
+        query = Q(object_pk__in=RawSQL("SELECT unnest(%s::text[])", [self.posts_found]))
         for field in self.search_fields:
             query |= Q(**{f"{field}__icontains": self.search_query})
         return queryset.filter(query)
