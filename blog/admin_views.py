@@ -1,10 +1,11 @@
 """The "Comments" area of the Wagtail admin: the moderation queue, its bulk actions and dashboard panel."""
 
-import django_filters
-from django.db.models import CharField, Q
-from django.db.models.functions import Cast
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.text import Truncator
+from django_comments.models import Comment
 from django_comments_xtd.models import XtdComment
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
@@ -13,7 +14,16 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
-from broadsheet.admin_listings import Column, DateColumn, EstimatedCountPaginator, TitleColumn
+from broadsheet.admin_listings import (
+    ChoiceFilter,
+    Column,
+    DateColumn,
+    EstimatedCountPaginator,
+    ModelChoiceFilter,
+    Table,
+    TitleColumn,
+    python_checkboxes,
+)
 
 from .comments.moderation import set_status
 from .comments.status import CommentStatus, is_moderator, status_of, with_status
@@ -31,7 +41,7 @@ OFFERED_POSTS = 50
 def offered_posts(request):
     """The posts the Post filter offers: the OFFERED_POSTS with the latest comments, and the one
     chosen (search finds the comments on any post by its title)."""
-    latest = XtdComment.norel_objects.order_by("-submit_date").values_list("object_pk", flat=True)
+    latest = Comment.objects.order_by("-submit_date").values_list("object_pk", flat=True)
     keys = [int(key) for key in latest[: OFFERED_POSTS * 10] if key.isdigit()]
     keys = list(dict.fromkeys(keys))[:OFFERED_POSTS]
     chosen = request.GET.get("post", "") if request is not None else ""
@@ -41,10 +51,10 @@ def offered_posts(request):
 
 
 class CommentFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(
+    status = ChoiceFilter(
         label="Status", choices=CommentStatus.choices, method="filter_status", empty_label="All comments"
     )
-    post = django_filters.ModelChoiceFilter(
+    post = ModelChoiceFilter(
         label="Post",
         queryset=offered_posts,
         method="filter_post",
@@ -65,43 +75,65 @@ class CommentFilterSet(WagtailFilterSet):
 class PostColumn(TitleColumn):
     """The post a comment belongs to, linked to the comment in its thread."""
 
-    def get_cell_context_data(self, instance, parent_context):
-        context = super().get_cell_context_data(instance, parent_context)
+    def get_value(self, instance):
         post = getattr(instance, "listing_post", None)
-        if post is None:
-            context.update(value="(deleted post)", link_url=None)
-        else:
-            shown = status_of(instance) is CommentStatus.PUBLIC
-            # A comment not (yet) shown has no anchor of its own; its reply-to comment or the section does.
-            parent = f"c{instance.parent_id}" if instance.level else "comments"
-            anchor = f"c{instance.pk}" if shown else parent
-            link = f"{instance.listing_post_url}#{anchor}"
-            context.update(
-                value=post.title,
-                link_url=link,
-                link_attrs={"href": link, "target": "_blank", "rel": "noreferrer", "title": "In its thread"},
-            )
-        return context
+        return "(deleted post)" if post is None else post.title
+
+    def get_link_url(self, instance, parent_context):
+        if getattr(instance, "listing_post", None) is None:
+            return None
+        shown = status_of(instance) is CommentStatus.PUBLIC
+        # A comment not (yet) shown has no anchor of its own; its reply-to comment or the section does.
+        parent = f"c{instance.parent_id}" if instance.level else "comments"
+        anchor = f"c{instance.pk}" if shown else parent
+        return f"{instance.listing_post_url}#{anchor}"
+
+    def get_link_attrs(self, instance, parent_context):
+        return {"target": "_blank", "rel": "noreferrer", "title": "In its thread"}
 
 
 class CommentIndexView(IndexView):
     """The moderation queue: newest first, searchable by text, author or post title."""
 
     paginator_class = EstimatedCountPaginator
+    table_class = Table
     search_backend_name = None
     search_fields = ["comment", "user_name", "user_email"]
     default_ordering = "-submit_date"
 
+    @cached_property
+    def columns(self):
+        return python_checkboxes(super().columns)
+
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("review")
+
+    def order_queryset(self, queryset):
+        queryset = super().order_queryset(queryset)
+        # Of comments posted in the same instant, the later first: every page the same, and the
+        # order of the indexes on (submit_date DESC, id DESC).
+        return queryset.order_by("-submit_date", "-pk") if self.ordering == "-submit_date" else queryset
+
+    def get_paginator(self, *args, **kwargs):
+        # The count and a deep page's keys come from django_comments alone (every comment is an
+        # XtdComment, whose own table only adds threading): the same filters, search and order,
+        # without joining every skipped comment to its XtdComment row.
+        comments = self.order_queryset(Comment.objects.all())
+        keys = self.search_queryset(self.filter_queryset(comments))
+        return super().get_paginator(*args, keys=keys, **kwargs)
+
+    @cached_property
+    def posts_found(self):
+        """The keys (as comments store them) of the posts whose title has the search text, read
+        once for the listing and its count, where a subquery in each was run again for each."""
+        posts = BlogPostPage.objects.filter(title__icontains=self.search_query).order_by()
+        return [str(pk) for pk in posts.values_list("pk", flat=True)]
 
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        posts = BlogPostPage.objects.filter(title__icontains=self.search_query).annotate(
-            pk_text=Cast("pk", CharField())
-        )
-        query = Q(object_pk__in=posts.values("pk_text"))
+        # One array parameter, not a parameter for each post (hundreds for a common word).
+        query = Q(object_pk__in=RawSQL("SELECT unnest(%s::text[])", [self.posts_found]))
         for field in self.search_fields:
             query |= Q(**{f"{field}__icontains": self.search_query})
         return queryset.filter(query)
@@ -227,6 +259,7 @@ class AwaitingModerationPanel(Component):
 
     def get_context_data(self, parent_context):
         return {
-            "count": with_status(XtdComment.norel_objects.all(), CommentStatus.HELD).count(),
+            # From django_comments alone: the partial index of held comments answers it.
+            "count": with_status(Comment.objects.all(), CommentStatus.HELD).count(),
             "queue_url": f"{reverse('comments:list')}?status={CommentStatus.HELD}",
         }

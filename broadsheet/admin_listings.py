@@ -3,17 +3,23 @@ cells are written in Python.
 
 Wagtail renders each cell of a listing with a template of its own: a page of 50 comments is
 some 350 template renders, half the time of the page. The columns here write the same markup
-as Wagtail's cell templates (cell.html, date_cell.html, title_cell.html without buttons) with
-format_html, which escapes every value as the templates do.
+as Wagtail's cell templates (cell.html, date_cell.html, title_cell.html without buttons), escaping
+every value as the templates do, and Table writes a page's rows with them.
 """
 
+import html
 import json
 
+import django_filters
+from django import forms
+from django.contrib.admin.utils import quote
+from django.templatetags.l10n import unlocalize
 from django.utils.formats import date_format, get_format, localize
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.timezone import is_aware, localtime
+from django.utils.translation import gettext
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.templatetags.wagtailadmin_tags import timesince_simple
 from wagtail.admin.ui import tables
@@ -26,9 +32,17 @@ class EstimatedCountPaginator(WagtailPaginator):
     EXACT_UP_TO the listing says what PostgreSQL's planner estimates (from the statistics it
     keeps for each table), which is what "Page 3 of 1,000" needs. A page past EXACT_UP_TO items
     first reads only its rows' keys, in order: the rows skipped are not joined to anything.
+
+    `keys`, when given, is the same listing (filters, search, order) from fewer tables, such as
+    a child model's rows from its parent's table alone: the count and a deep page's keys are
+    read from it, the page's rows from `object_list`.
     """
 
     EXACT_UP_TO = 1000
+
+    def __init__(self, object_list, *args, keys=None, **kwargs):
+        super().__init__(object_list, *args, **kwargs)
+        self.keys = object_list if keys is None else keys
 
     def page(self, number):
         number = self.validate_number(number)
@@ -37,76 +51,211 @@ class EstimatedCountPaginator(WagtailPaginator):
             return super().page(number)
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
-            top = self.count
-        keys = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+            # The last page by the estimate: a whole page (and its orphans), not only up to an
+            # estimate that may be short of the rows there are.
+            top += self.orphans
+        keys = list(self.keys.values_list("pk", flat=True)[bottom:top])
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
     @cached_property
     def count(self):
-        exact = self.object_list[: self.EXACT_UP_TO + 1].count()
-        if exact <= self.EXACT_UP_TO:
-            return exact
-        plan = json.loads(self.object_list.order_by().explain(format="json"))
-        return max(int(plan[0]["Plan"]["Plan Rows"]), exact)
+        return estimated_count(self.keys, self.EXACT_UP_TO)
+
+
+def estimated_count(queryset, exact_up_to=None):
+    """How many rows `queryset` has: exactly up to `exact_up_to` (EstimatedCountPaginator's
+    EXACT_UP_TO unless given), past that PostgreSQL's estimate (never below what was counted)."""
+    if exact_up_to is None:
+        exact_up_to = EstimatedCountPaginator.EXACT_UP_TO
+    # In no order: the first rows PostgreSQL finds, not the first by the listing's order, which
+    # for a filter no index answers means sorting every match.
+    queryset = queryset.order_by()
+    exact = queryset[: exact_up_to + 1].count()
+    if exact <= exact_up_to:
+        return exact
+    plan = json.loads(queryset.explain(format="json"))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), exact)
+
+
+class Select(forms.Select):
+    """Django's Select; written as select.html writes it, without its template for each option
+    (a filter offering fifty posts rendered fifty-one templates)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        if any(group_name for group_name, _, _ in widget["optgroups"]):
+            return super().render(name, value, attrs, renderer)
+        options = "".join(
+            f'\n  <option value="{escaped(option["value"])}"{attributes(option["attrs"])}>'
+            f"{escaped(localize(option['label']))}</option>"
+            for _, group, _ in widget["optgroups"]
+            for option in group
+        )
+        select = f'<select name="{escaped(widget["name"])}"{attributes(widget["attrs"])}>'
+        return written(f"{select}{options}\n</select>")
+
+
+class RowsChoiceIterator(django_filters.fields.ModelChoiceIterator):
+    """django-filters' choices of a queryset, read as an ordinary query: Django's own iterator()
+    opens a server-side cursor, which outside a transaction is held (DECLARE ... WITH HOLD):
+    PostgreSQL copies the rows and the request waits for two more round trips."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ModelChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = RowsChoiceIterator
+
+
+class ModelChoiceFilter(django_filters.ModelChoiceFilter):
+    """django-filters' ModelChoiceFilter, its choices read as an ordinary query and written by Select."""
+
+    field_class = ModelChoiceField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", Select)
+        super().__init__(*args, **kwargs)
+
+
+class ChoiceFilter(django_filters.ChoiceFilter):
+    """django-filters' ChoiceFilter, written by Select."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", Select)
+        super().__init__(*args, **kwargs)
+
+
+def escaped(value):
+    """`value` as a template writes it into HTML: safe strings as they are, anything else escaped
+    (the standard library's escape, which Django's wraps, without its lazy-string checks)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def written(markup):
+    """Markup the functions here wrote: every value in it went through escaped()."""
+    return mark_safe(markup)  # noqa: S308 - each value in it was escaped
 
 
 def attributes(attrs):
     """HTML attributes as wagtailadmin/shared/attrs.html writes them (True: the name alone)."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-            for name, value in attrs.items()
-            if value is not False
-        ),
+    return "".join(
+        f" {name}" if value is True else f' {name}="{escaped(value)}"'
+        for name, value in attrs.items()
+        if value is not False
     )
 
 
 def class_attribute(column, *extra):
     names = " ".join(name for name in (column.classname, *extra) if name)
-    return format_html(' class="{}"', names) if names else ""
+    return f' class="{escaped(names)}"' if names else ""
+
+
+class Table(tables.Table):
+    """Wagtail's Table, its rows written in Python: each cell's own render_cell_html, without the
+    template tag, context and loop Wagtail's table.html spends on each of a page's 350 cells."""
+
+    template_name = "includes/admin_table.html"
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        columns = list(self.columns.values())
+        rows = []
+        for row in self.rows:
+            cell_context = {"table": self, "row": row, "request": context["request"]}
+            cells = "".join(column.render_cell_html(row.instance, cell_context) for column in columns)
+            rows.append(f"<tr{attributes(row.attrs)}>{cells}</tr>")
+        context["rows_html"] = written("".join(rows))
+        return context
+
+
+class BulkActionsCheckboxColumn(tables.BulkActionsCheckboxColumn):
+    """Wagtail's checkbox column; a cell is written as listing_checkbox_cell.html writes it (for
+    anything but pages, which that template marks live or draft)."""
+
+    def render_cell_html(self, instance, parent_context):
+        if self.obj_type == "page":
+            return super().render_cell_html(instance, parent_context)
+        described = self.get_aria_describedby(instance)
+        return written(
+            '<td class="bulk-action-checkbox-cell"><input type="checkbox" '
+            f'data-object-id="{escaped(quote(unlocalize(instance.pk)))}" data-bulk-action-checkbox '
+            f'class="bulk-action-checkbox" aria-label="{escaped(gettext("Select"))}"'
+            + (f' aria-describedby="{escaped(described)}"' if described else "")
+            + " /></td>"
+        )
+
+
+def python_checkboxes(columns):
+    """`columns` with Wagtail's checkbox column (as a snippet listing adds it) written in Python."""
+    return [
+        BulkActionsCheckboxColumn(column.name, obj_type=column.obj_type)
+        if type(column) is tables.BulkActionsCheckboxColumn
+        else column
+        for column in columns
+    ]
 
 
 class Column(tables.Column):
     """Wagtail's Column; a cell is written as cell.html writes it."""
 
+    def shown_value(self, instance):
+        """The value cell.html shows: Column.get_cell_context_data's, without the rest of its context."""
+        value = self.get_value(instance)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = unlocalize(value)
+        return value if str(value).strip() else self.empty_value_display
+
     def render_cell_html(self, instance, parent_context):
-        value = self.get_cell_context_data(instance, parent_context)["value"]
-        return format_html("<td{}>{}</td>", class_attribute(self), "" if value is None else localize(value))
+        value = self.shown_value(instance)
+        shown = "" if value is None else escaped(localize(value))
+        return written(f"<td{class_attribute(self)}>{shown}</td>")
 
 
 class DateColumn(tables.DateColumn):
     """Wagtail's DateColumn; a cell is written as date_cell.html and human_readable_date write it."""
 
     def render_cell_html(self, instance, parent_context):
-        value = self.get_cell_context_data(instance, parent_context)["value"]
+        value = self.get_value(instance)
         if not value:
-            return format_html("<td{}></td>", class_attribute(self))
+            return written(f"<td{class_attribute(self)}></td>")
         shown = localtime(value) if is_aware(value) else value  # as the template's date filter
-        return format_html(
-            '<td{}><button type="button" class="w-human-readable-date" data-controller="w-tooltip" '
-            'data-w-tooltip-content-value="{}" data-w-tooltip-placement-value="top">'
-            '<time class="w-human-readable-date__date" datetime="{}">{}</time></button></td>',
-            class_attribute(self),
-            date_format(shown, get_format("DATETIME_FORMAT") or "N j, Y, P"),
-            date_format(shown, "c"),
-            capfirst(timesince_simple(value)),
+        # (isoformat() is what date_format(shown, "c") writes, without its translation look-ups.)
+        return written(
+            f'<td{class_attribute(self)}><button type="button" class="w-human-readable-date" '
+            'data-controller="w-tooltip" data-w-tooltip-content-value="'
+            f'{escaped(date_format(shown, get_format("DATETIME_FORMAT") or "N j, Y, P"))}" '
+            'data-w-tooltip-placement-value="top"><time class="w-human-readable-date__date" '
+            f'datetime="{escaped(shown.isoformat())}">{escaped(capfirst(timesince_simple(value)))}'
+            "</time></button></td>"
         )
 
 
 class TitleColumn(tables.TitleColumn):
-    """Wagtail's TitleColumn, without buttons; a cell is written as title_cell.html writes it."""
+    """Wagtail's TitleColumn, without buttons; a cell is written as title_cell.html writes it,
+    from the same methods Wagtail's get_cell_context_data calls."""
+
+    shown_value = Column.shown_value
 
     def render_cell_html(self, instance, parent_context):
-        context = self.get_cell_context_data(instance, parent_context)
-        title = context["value"]
-        if context["title_id"]:
-            title = format_html('<span id="{}">{}</span>', context["title_id"], title)
-        if context["link_url"]:
-            title = format_html("<a{}>{}</a>", attributes(context["link_attrs"]), title)
-        elif context["label_id"]:
-            title = format_html('<label for="{}">{}</label>', context["label_id"], title)
-        return format_html(
-            '<td{}><div class="title-wrapper">{}</div></td>', class_attribute(self, "title"), title
-        )
+        title = escaped(localize(self.shown_value(instance)))
+        title_id = self.get_title_id(instance, parent_context)
+        if title_id:
+            title = f'<span id="{escaped(title_id)}">{title}</span>'
+        link_url = self.get_link_url(instance, parent_context)
+        if link_url:
+            link_attrs = self.get_link_attrs(instance, parent_context)
+            link_attrs["href"] = link_url
+            if self.link_classname is not None:
+                link_attrs["class"] = self.link_classname
+            title = f"<a{attributes(link_attrs)}>{title}</a>"
+        elif label_id := self.get_label_id(instance, parent_context):
+            title = f'<label for="{escaped(label_id)}">{title}</label>'
+        return written(f'<td{class_attribute(self, "title")}><div class="title-wrapper">{title}</div></td>')

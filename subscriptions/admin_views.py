@@ -12,7 +12,6 @@ about an address".
 import functools
 import json
 
-import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -36,7 +35,16 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.models import Page, Site
 
 from blog.models import BlogPostPage
-from broadsheet.admin_listings import Column, DateColumn, EstimatedCountPaginator, TitleColumn
+from broadsheet.admin_listings import (
+    ChoiceFilter,
+    Column,
+    DateColumn,
+    EstimatedCountPaginator,
+    ModelChoiceFilter,
+    Table,
+    TitleColumn,
+    estimated_count,
+)
 
 from . import csv_io, readers
 from .confirmation import site_root
@@ -64,15 +72,13 @@ def follows_label(subscriber):
 
 
 class SubscriberFilterSet(WagtailFilterSet):
-    status = django_filters.ChoiceFilter(
-        label="Status", choices=SubscriberStatus.choices, empty_label="Any status"
-    )
-    label = django_filters.ModelChoiceFilter(
+    status = ChoiceFilter(label="Status", choices=SubscriberStatus.choices, empty_label="Any status")
+    label = ModelChoiceFilter(
         label="Follows the label",
         queryset=Tag.objects.filter(pk__in=SubscriberLabel.objects.values("tag_id")).order_by("name"),
         method="filter_label",
     )
-    follows = django_filters.ChoiceFilter(
+    follows = ChoiceFilter(
         label="Follows",
         choices=[("all", "Every post"), ("labels", "Some labels"), ("replies", "Reply notifications only")],
         method="filter_follows",
@@ -102,6 +108,7 @@ class SubscriberIndexView(IndexView):
 
     template_name = "subscriptions/admin/subscriber_index.html"
     paginator_class = EstimatedCountPaginator
+    table_class = Table
 
     def get_base_queryset(self):
         return super().get_base_queryset().prefetch_related("labels")
@@ -120,11 +127,16 @@ class SubscriberIndexView(IndexView):
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
-        counts = Subscriber.objects.counts()
+        # Each status counted exactly up to a limit, and estimated past it, as the pages are.
+        subscribers = Subscriber.objects.all()
+        counts = {status: estimated_count(subscribers.filter(status=status)) for status in SubscriberStatus}
+        estimated = {status: n > EstimatedCountPaginator.EXACT_UP_TO for status, n in counts.items()}
         context["status_counts"] = [
-            {"status": status, "label": status.label, "count": counts[status]} for status in SubscriberStatus
+            {"status": status, "label": status.label, "count": counts[status], "estimated": estimated[status]}
+            for status in SubscriberStatus
         ]
         context["total_count"] = sum(counts.values())
+        context["total_estimated"] = any(estimated.values())
         return context
 
 

@@ -30,11 +30,6 @@ class SubscriberQuerySet(models.QuerySet):
             Q(whole_blog=True) | Q(pk__in=labels.values("subscriber_id"))
         )
 
-    def counts(self):
-        """How many subscribers there are in each status (every status, zero included)."""
-        found = dict(self.order_by().values_list("status").annotate(n=models.Count("pk")))
-        return {status: found.get(status.value, 0) for status in SubscriberStatus}
-
 
 class Subscriber(models.Model):
     """One email address, what it follows, and whether its owner confirmed it."""

@@ -56,7 +56,8 @@ def with_status(queryset, status):
     if status in (CommentStatus.REMOVED, CommentStatus.SPAM):
         # As a semi-join: PostgreSQL estimates it well, where the LEFT JOIN that
         # `exclude(review__spam=True)` writes made it walk every comment.
-        reviews = queryset.model._meta.get_field("review").related_model.objects
+        # XtdComment's reviews: `queryset` may also be of django_comments' Comment, its parent.
+        reviews = XtdComment._meta.get_field("review").related_model.objects
         spam = Exists(reviews.filter(comment_id=OuterRef("pk"), spam=True))
         return queryset.filter(spam if status is CommentStatus.SPAM else ~spam, is_removed=True)
     return queryset.filter(**status.flags)

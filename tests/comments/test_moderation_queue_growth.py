@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_comments_xtd.models import XtdComment
 
 from blog.comments.status import CommentStatus, with_status
@@ -81,6 +82,27 @@ def test_a_long_listing_counts_exactly_up_to_a_limit_then_says_the_estimate(blog
     newest = XtdComment.objects.order_by("-submit_date", "-pk")
     pages = EstimatedCountPaginator(newest, 3)
     assert [c.pk for c in pages.page(3).object_list] == [c.pk for c in newest[6:9]]
+    # The last page by an estimate short of the rows there are is still a whole page.
+    short = EstimatedCountPaginator(newest, 3)
+    short.count = 7
+    assert short.num_pages == 3 and [c.pk for c in short.page(3).object_list] == [c.pk for c in newest[6:9]]
+
+
+def test_a_deep_page_of_the_queue_reads_its_keys_from_the_comments_table_alone(
+    admin_client, blog_index, monkeypatch
+):
+    comment_on_posts(blog_index, 4, 14)  # 56 comments: the second page holds the oldest 6
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE django_comments")
+        cursor.execute("ANALYZE django_comments_xtd_xtdcomment")
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_UP_TO", 10)
+    with CaptureQueriesContext(connection) as queries:
+        html = admin_client.get("/admin/comments/?p=2").content.decode()
+    keys = [query["sql"] for query in queries.captured_queries if "OFFSET 50" in query["sql"]]
+    assert len(keys) == 1 and "xtd" not in keys[0]
+    newest = list(XtdComment.objects.order_by("-submit_date", "-pk"))
+    listed = [int(pk) for pk in re.findall(r'data-object-id="(\d+)"', html)]
+    assert listed == [c.pk for c in newest[50:]]
 
 
 def test_the_status_filters_read_their_own_index_not_every_comment(blog_index):

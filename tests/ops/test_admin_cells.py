@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from bs4 import BeautifulSoup, NavigableString
+from django import forms
 from django.template.loader import get_template
 from django.utils import timezone
 from django_comments_xtd.models import XtdComment
@@ -18,8 +19,8 @@ from ..factories import make_comment, make_post
 CONTEXT = {"row": None, "table": None, "request": None}
 
 
-def shape(html):
-    """Elements, attributes and text of `html`, whatever the whitespace between them."""
+def shape(html, element="td"):
+    """Elements, attributes and text of `html`'s first `element`, whatever the whitespace between them."""
 
     def walk(node):
         if isinstance(node, NavigableString):
@@ -27,7 +28,7 @@ def shape(html):
         attrs = {k: " ".join(v) if isinstance(v, list) else v for k, v in node.attrs.items()}
         return (node.name, sorted(attrs.items()), [c for c in map(walk, node.children) if c is not None])
 
-    return walk(BeautifulSoup(html, "html.parser").td)
+    return walk(BeautifulSoup(html, "html.parser").find(element))
 
 
 def as_wagtail(column, obj):
@@ -59,3 +60,36 @@ def test_comment_and_reader_cells_are_wagtails(blog_index):
     row = "".join(column.render_cell_html(comment, CONTEXT) for column in CommentViewSet.list_display)
     assert "Jo &lt;Quay&gt;" in row and "<b>" not in row and "Tide &lt;tables&gt; &amp; votes" in row
     assert 'href="/blog/tides/#c' in row and "3\xa0days ago" in row
+
+
+def test_listing_tables_with_rows_written_in_python_are_wagtails(blog_index):
+    post = make_post(blog_index, title="Quay <votes>", slug="quay")
+    comments = [make_comment(post, text=f"Comment {n} & <i>more</i>") for n in range(3)]
+    listed = list(XtdComment.objects.filter(pk__in=[c.pk for c in comments]).order_by("-pk"))
+    for comment in listed:
+        comment.listing_post, comment.listing_post_url = post, "/blog/quay/"
+    readers = [Subscriber.objects.create(email=f"reader{n}@example.org") for n in range(2)]
+    checkbox = tables.BulkActionsCheckboxColumn("bulk_actions", obj_type="snippet")
+    written = {}
+    listings = (([checkbox, *CommentViewSet.list_display], listed), (SubscriberViewSet.list_display, readers))
+    for columns, objects in listings:
+        table = admin_listings.Table(admin_listings.python_checkboxes(columns), objects)
+        ours = table.render_html({"request": None})
+        theirs = tables.Table(columns, objects).render_html({"request": None})
+        assert shape(ours, "table") == shape(theirs, "table")
+        assert ours.count("<tr") == len(objects) + 1
+        written[columns[0].name] = ours
+    table = written["bulk_actions"]
+    first = listed[0].pk
+    assert f'data-object-id="{first}"' in table and f'aria-describedby="snippet_{first}_title"' in table
+    assert "Comment 0 &amp; &lt;i&gt;more&lt;/i&gt;" in table and "Quay &lt;votes&gt;" in table
+
+
+def test_filter_selects_written_in_python_are_djangos():
+    choices = [("", "All comments"), ("a<b", 'A & <b>"quoted"</b>'), (3, "Three")]
+    for value in ("", "a<b", 3, None):
+        ours = admin_listings.Select(choices=choices).render("post", value, {"id": "id_post"})
+        theirs = forms.Select(choices=choices).render("post", value, {"id": "id_post"})
+        assert shape(ours, "select") == shape(theirs, "select"), (ours, theirs)
+    chosen = admin_listings.Select(choices=choices).render("post", "a<b")
+    assert '<option value="a&lt;b" selected>A &amp; &lt;b&gt;&quot;quoted&quot;&lt;/b&gt;</option>' in chosen

@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 from taggit.models import Tag
 
+from broadsheet.admin_listings import EstimatedCountPaginator
 from subscriptions.models import Delivery, DeliveryStatus, Subscriber, SubscriberStatus
 
 from ..factories import make_post, paragraph
@@ -50,6 +51,13 @@ def test_the_subscriber_list_counts_filters_and_searches(admin_client, readers):
     assert listed(admin_client, "?follows=replies") == ["replies@example.org"]
     assert listed(admin_client, "?follows=labels") == ["budget@example.org", "ferries@example.org"]
     assert listed(admin_client, "?q=ferr") == ["ferries@example.org"]
+
+
+def test_past_the_exact_limit_the_subscriber_counts_say_so(admin_client, readers, monkeypatch):
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_UP_TO", 2)
+    html = " ".join(admin_client.get("/admin/subscribers/").content.decode().split())
+    assert re.search(r"about \d+ in all:", html) and re.search(r">about \d+ confirmed<", html)
+    assert ">1 awaiting confirmation<" in html and ">0 suspended" in html
 
 
 def test_the_subscriber_list_costs_the_same_queries_for_many_subscribers(
