@@ -663,13 +663,37 @@ def growth_table(points):
     return "\n".join(lines)
 
 
+def growth_rounds(rounds):
+    """One growth point per size from the points of several rounds ({size: (times, memory)}
+    each): each page's median clock and CPU figures over the rounds, and the most memory."""
+    import statistics
+
+    points = {}
+    for size in rounds[0]:
+        measured = [each[size] for each in rounds]
+        times = {
+            page: tuple(
+                statistics.median(figures) for figures in zip(*(m[0][page] for m in measured), strict=True)
+            )
+            for page in measured[0][0]
+        }
+        points[size] = (times, max(m[1] for m in measured))
+    return points
+
+
 def growth(args):
-    """Print and keep the growth curve for the blog sizes in `args.growth`."""
+    """Print and keep the growth curve for the blog sizes in `args.growth`, measured in
+    `args.growth_rounds` rounds (the sizes in turn, forwards then backwards, so that a busy
+    spell of the shared machine falls on every size rather than on one)."""
     sizes = sorted({int(size.replace("_", "")) for size in args.growth.split(",")})
-    points = {size: growth_point(size, args) for size in sizes}
+    rounds = []
+    for number in range(args.growth_rounds):
+        order = sizes if number % 2 == 0 else sizes[::-1]
+        rounds.append({size: growth_point(size, args) for size in order})
+    points = growth_rounds(rounds)
     report = [
         f"### Growth: one gunicorn worker, page cache off, median of {args.requests} requests one at a time "
-        "(on the clock, and of the worker's CPU)",
+        f"(on the clock, and of the worker's CPU), median of {args.growth_rounds} rounds",
         "",
         growth_table(points),
         "",
@@ -723,6 +747,12 @@ def main():
         "memory, on blogs of these sizes (e.g. 1000,10000,100000; each seeded once)",
     )
     parser.add_argument("--requests", type=int, default=30, help="requests per page for --growth")
+    parser.add_argument(
+        "--growth-rounds",
+        type=int,
+        default=int(os.environ.get("BENCH_GROWTH_ROUNDS", 3)),
+        help="rounds for --growth",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))

@@ -38,3 +38,15 @@ def test_a_process_cpu_time_grows_with_the_work_it_does():
     before = run.cpu_ms(os.getpid())
     sum(n * n for n in range(200_000))
     assert run.cpu_ms(os.getpid()) > before
+
+
+def test_rounds_give_each_page_its_median_figures_and_the_most_memory():
+    rounds = [
+        {1_000: ({"home": (6.0, 5.0)}, 118.0), 10_000: ({"home": (9.0, 7.0)}, 119.0)},
+        {1_000: ({"home": (5.0, 4.0)}, 120.0), 10_000: ({"home": (6.5, 6.0)}, 118.5)},
+        {1_000: ({"home": (7.0, 4.5)}, 117.0), 10_000: ({"home": (6.0, 5.5)}, 118.0)},
+    ]
+    assert run.growth_rounds(rounds) == {
+        1_000: ({"home": (6.0, 4.5)}, 120.0),
+        10_000: ({"home": (6.5, 6.0)}, 119.0),
+    }
