@@ -493,14 +493,25 @@ def start_ceiling(page, port, log=None):
     return start_gunicorn(env, port, command, cwd=ROOT / "bench", ready="/", log=log)
 
 
-def worker_rss_mb(process):
+def workers(process):
+    """The process ids of gunicorn `process`'s workers."""
     found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
-    children = found.stdout.split()
+    return [int(pid) for pid in found.stdout.split()]
+
+
+def worker_rss_mb(process):
     sizes = []
-    for pid in children:
+    for pid in workers(process):
         status = Path(f"/proc/{pid}/status").read_text()
         sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)
     return sizes
+
+
+def cpu_ms(pid):
+    """The CPU time process `pid` has used, in milliseconds, to the nanosecond (the scheduler's
+    own account of each of its threads; /proc's user and system times count in 10 ms ticks)."""
+    tasks = Path(f"/proc/{pid}/task")
+    return sum(int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()) / 1e6
 
 
 def stop(process):
@@ -588,23 +599,26 @@ def growth_label(name):
     return next(label for prefix, label in GROWTH_PREFIXES.items() if name.startswith(prefix))
 
 
-def single_request_ms(url, requests, warmup=3):
-    """The median milliseconds of `requests` requests to `url`, one at a time, after `warmup`."""
+def single_request_ms(url, requests, worker, warmup=3):
+    """The median milliseconds on the clock and of process `worker`'s CPU (the one gunicorn
+    worker answering) of `requests` requests to `url`, one at a time, after `warmup`. On a
+    machine shared with other work the CPU time moves much less than the clock's."""
     import statistics
 
-    times = []
+    times, cpu = [], []
     for number in range(warmup + requests):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), cpu_ms(worker)
         with urlopen(url, timeout=60) as response:
             response.read()
         if number >= warmup:
             times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+            cpu.append(cpu_ms(worker) - started_cpu)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def growth_point(posts, args):
-    """{page: median ms} and the worker's memory (MB) for a blog of `posts` posts, served by one
-    gunicorn worker with production settings and the page cache off."""
+    """{page: (median ms, median worker CPU ms)} and the worker's memory (MB) for a blog of
+    `posts` posts, served by one gunicorn worker with production settings and the page cache off."""
     from broadsheet.embedded_db import database_url
 
     env = bench_environment(database_url(f"bench_{posts}"), args.port, page_cache=False)
@@ -617,9 +631,11 @@ def growth_point(posts, args):
     times = {}
     process = start_gunicorn(env, args.port)
     try:
+        (worker,) = workers(process)
         for name, url in page_urls(env, posts):
             log(f"growth, {posts} posts: {url}")
-            times[growth_label(name)] = single_request_ms(f"http://127.0.0.1:{args.port}{url}", args.requests)
+            address = f"http://127.0.0.1:{args.port}{url}"
+            times[growth_label(name)] = single_request_ms(address, args.requests, worker)
         memory = max(worker_rss_mb(process))
     finally:
         stop(process)
@@ -627,28 +643,57 @@ def growth_point(posts, args):
 
 
 def growth_table(points):
-    """The growth curve as markdown: each page's median single-request ms at each blog size, how
-    much it grew from the smallest blog to the largest, and the worker's memory."""
+    """The growth curve as markdown: each page's median single-request ms on the clock and of the
+    worker's CPU at each blog size, how much each grew from the smallest blog to the largest,
+    and the worker's memory."""
     sizes = sorted(points)
     lines = [
-        "| Page | " + " | ".join(f"{size:,} posts, ms" for size in sizes) + " | growth |",
+        "| Page | " + " | ".join(f"{size:,} posts: ms, CPU ms" for size in sizes) + " | growth: ms, CPU |",
         "|---|" + "---:|" * (len(sizes) + 1),
     ]
     first, last = points[sizes[0]][0], points[sizes[-1]][0]
     for page in first:
-        figures = " | ".join(f"{points[size][0][page]:.1f}" for size in sizes)
-        lines.append(f"| {page} | {figures} | {last[page] / first[page] - 1:+.0%} |")
+        figures = " | ".join("{:.1f}, {:.1f}".format(*points[size][0][page]) for size in sizes)
+        grew = ", ".join(
+            f"{after / before - 1:+.0%}" for before, after in zip(first[page], last[page], strict=True)
+        )
+        lines.append(f"| {page} | {figures} | {grew} |")
     memory = " | ".join(f"{points[size][1]:.0f} MB" for size in sizes)
     lines.append(f"| worker memory | {memory} | |")
     return "\n".join(lines)
 
 
+def growth_rounds(rounds):
+    """One growth point per size from the points of several rounds ({size: (times, memory)}
+    each): each page's median clock and CPU figures over the rounds, and the most memory."""
+    import statistics
+
+    points = {}
+    for size in rounds[0]:
+        measured = [each[size] for each in rounds]
+        times = {
+            page: tuple(
+                statistics.median(figures) for figures in zip(*(m[0][page] for m in measured), strict=True)
+            )
+            for page in measured[0][0]
+        }
+        points[size] = (times, max(m[1] for m in measured))
+    return points
+
+
 def growth(args):
-    """Print and keep the growth curve for the blog sizes in `args.growth`."""
+    """Print and keep the growth curve for the blog sizes in `args.growth`, measured in
+    `args.growth_rounds` rounds (the sizes in turn, forwards then backwards, so that a busy
+    spell of the shared machine falls on every size rather than on one)."""
     sizes = sorted({int(size.replace("_", "")) for size in args.growth.split(",")})
-    points = {size: growth_point(size, args) for size in sizes}
+    rounds = []
+    for number in range(args.growth_rounds):
+        order = sizes if number % 2 == 0 else sizes[::-1]
+        rounds.append({size: growth_point(size, args) for size in order})
+    points = growth_rounds(rounds)
     report = [
-        f"### Growth: one gunicorn worker, page cache off, median of {args.requests} requests one at a time",
+        f"### Growth: one gunicorn worker, page cache off, median of {args.requests} requests one at a time "
+        f"(on the clock, and of the worker's CPU), median of {args.growth_rounds} rounds",
         "",
         growth_table(points),
         "",
@@ -702,6 +747,12 @@ def main():
         "memory, on blogs of these sizes (e.g. 1000,10000,100000; each seeded once)",
     )
     parser.add_argument("--requests", type=int, default=30, help="requests per page for --growth")
+    parser.add_argument(
+        "--growth-rounds",
+        type=int,
+        default=int(os.environ.get("BENCH_GROWTH_ROUNDS", 3)),
+        help="rounds for --growth",
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))

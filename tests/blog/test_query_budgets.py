@@ -55,8 +55,8 @@ def queries_per_page(client):
 # (site, home, blog), each listing's order and the cards of each of its pages, the label or author
 # a listing is for, a post's previous and next posts, a search's match and label counts, which
 # posts a results page ranks and their snippets, and each feed as a whole are kept until what they
-# show changes, so: a listing, a post (found by its address, with its thread) and a feed are
-# nothing; a search is the cards of its page; a sitemap page its count and its rows.
+# show changes, so: a listing, a post (found by its address, with its thread), a feed and the
+# sitemap's index and authors are nothing; a search is the cards of its page; a sitemap page its rows.
 TIGHT_BUDGETS = {
     "/": 0,
     "/blog/": 0,
@@ -71,7 +71,9 @@ TIGHT_BUDGETS = {
     "/blog/feed/json/": 0,
     "/blog/tag/news/feed/": 0,
     "/blog/author/author-0/feed/atom/": 0,
-    "/sitemap-authors.xml": 2,
+    "/sitemap.xml": 0,
+    "/sitemap-pages.xml": 1,
+    "/sitemap-authors.xml": 0,
     "/search/?q=harbour": 1,
 }
 

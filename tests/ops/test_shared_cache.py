@@ -103,3 +103,18 @@ def test_a_post_forgotten_by_another_process_is_rendered_again(in_another_proces
     assert client.get("/blog/harbour-levy/")["X-Page-Cache"] == "hit"
     in_another_process(f"caching.forget(caching.post({post.pk}))")
     assert client.get("/blog/harbour-levy/")["X-Page-Cache"] == "miss"
+
+
+def test_reading_many_values_holds_at_most_a_megabyte_of_each_shards_pages(disk_cache):
+    from django.core.cache import caches
+
+    values = caches["values"]
+    for n in range(2_000):
+        values.set(f"value-{n}", "x" * 2_000)
+    assert all(values.get(f"value-{n}") == "x" * 2_000 for n in range(2_000))
+    for shard in values._cache._shards:
+        # SQLite's page cache, in pages of the file (negative: in KiB), and none of the file mapped.
+        (pages,) = shard._sql("PRAGMA cache_size").fetchone()
+        (page_size,) = shard._sql("PRAGMA page_size").fetchone()
+        assert (pages * page_size if pages > 0 else -pages * 1024) <= 2**20
+        assert shard._sql("PRAGMA mmap_size").fetchone() == (0,)
