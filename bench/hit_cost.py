@@ -15,6 +15,7 @@ log goes to stderr, as under gunicorn; stderr is sent to /dev/null while timing.
 import argparse
 import cProfile
 import io
+import logging
 import os
 import pstats
 import sys
@@ -74,6 +75,8 @@ def stderr_to_null():
     try:
         yield
     finally:
+        for handler in logging.getLogger("broadsheet.request").handlers:
+            handler.flush()  # the lines a buffered handler still holds go to /dev/null too
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(null)

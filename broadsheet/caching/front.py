@@ -41,7 +41,7 @@ from django.http import QueryDict, parse_cookie
 from django.http.request import split_domain_port, validate_host
 
 from .. import client, routing
-from ..middleware import log_request
+from ..middleware import log_answer
 from . import generations, local, pages
 from .scopes import SITE
 
@@ -102,13 +102,14 @@ def config():
         values = repr([getattr(settings, name, None) for name in OUTER_SETTINGS])
         middleware = list(settings.MIDDLEWARE)
         before_cache = middleware[: middleware.index(PAGE_CACHE)] if PAGE_CACHE in middleware else []
+        logged = REQUEST_LOG in before_cache
         allowed = settings.ALLOWED_HOSTS
         if settings.DEBUG and not allowed:
             allowed = [".localhost", "127.0.0.1", "[::1]"]
         _config.update(
             fingerprint=hashlib.sha256(values.encode()).hexdigest()[:16],
-            log=REQUEST_LOG in before_cache,
-            log_every=max(int(getattr(settings, "PAGE_CACHE_LOG_HITS", 1)), 0),
+            log=logged,
+            log_every=max(int(getattr(settings, "PAGE_CACHE_LOG_HITS", 1)), 0) if logged else 0,
             enabled=pages.enabled(),
             proxy_header=settings.SECURE_PROXY_SSL_HEADER,
             session_cookie=settings.SESSION_COOKIE_NAME,
@@ -200,15 +201,15 @@ class PageCacheFront:
         if answer is None:
             environ[pages.FRONT] = self
             return self.from_django(environ, start_response)
-        request, status, headers, body, size = answer
+        method, path, status, headers, body, size = answer
         start_response(status, headers)
-        every = known["log_every"] if known["log"] else 0
+        every = known["log_every"]
         if every == 1:
-            log_request(request, int(status[:3]), started, size)
+            log_answer(method, path, environ, int(status[:3]), started, size)
         elif every:
             self.hits += 1
             if self.hits % every == 0:
-                log_request(request, int(status[:3]), started, size, sample=every)
+                log_answer(method, path, environ, int(status[:3]), started, size, sample=every)
         return [body]
 
     @staticmethod
@@ -219,7 +220,7 @@ class PageCacheFront:
             del environ[header[0]]
 
     def stored_answer(self, environ, known):
-        """(request, status line, headers, body, size) for a stored page, or None for Django."""
+        """(method, path, status line, headers, body, size) for a stored page, or None for Django."""
         method = environ["REQUEST_METHOD"].upper()
         if method not in ("GET", "HEAD"):
             return None
@@ -245,7 +246,7 @@ class PageCacheFront:
         stored = self.recent.get(key, generation)
         in_memory = stored is not None
         if not in_memory:
-            stored = caches[pages.ALIAS].get(key)
+            stored = pages_cache(known).get(key)
             if stored is None or len(stored) < 5:
                 return None
         recorded, status, headers, content, (fingerprint, hit_headers, outer_headers, *expires) = stored
@@ -260,16 +261,17 @@ class PageCacheFront:
             hosts = local.kept(routing.SITE_HOSTS, recorded[SITE])
             if hosts is None or routing.is_other_host(split_domain_port(host)[0], hosts):
                 return None
-        request = SimpleNamespace(method=method, path=path, META=environ)
-        if any(name in environ for name in CONDITIONS):
+        if not environ.keys().isdisjoint(CONDITIONS):
+            request = SimpleNamespace(method=method, path=path, META=environ)
             response = pages.PageCacheMiddleware.from_stored(request, status, headers, content)
             if response.status_code != 200:
                 for name, value in outer_headers:
                     response[name] = value
                 status_line = f"{response.status_code} {response.reason_phrase}"
-                return request, status_line, list(response.items()), b"", 0
+                return method, path, status_line, list(response.items()), b"", 0
         body = b"" if method == "HEAD" else content
-        return request, "200 OK", [*hit_headers, ("Content-Length", str(len(content)))], body, len(content)
+        size = len(content)
+        return method, path, "200 OK", [*hit_headers, ("Content-Length", str(size))], body, size
 
     def from_django(self, environ, start_response):
         response = self.app(environ, start_response)
@@ -313,6 +315,17 @@ class PageCacheFront:
         seconds = config()["seconds"]
         front = (config()["fingerprint"], tuple(hit.items()), outer_headers, time.time() + seconds)
         cache.set(key, (*entry, front), seconds)
+
+
+_local = threading.local()
+
+
+def pages_cache(known):
+    """caches[pages.ALIAS] of this thread, looked up once while the settings stay the same."""
+    kept = getattr(_local, "pages", None)
+    if kept is None or kept[0] is not known["epoch"]:
+        kept = _local.pages = (known["epoch"], caches[pages.ALIAS])
+    return kept[1]
 
 
 def page_address(environ, scheme, known):
