@@ -92,7 +92,7 @@ def log_answer(method, path, meta, status, started, size, user_id=None, **more):
         write_line(handler, line, make_record)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=10_000)  # as many as the front keeps addresses
 def line_template(method, path, status, remote_addr, user_id, size, more):
     """The request log's line for these fields, but for its time and duration."""
     fields = {

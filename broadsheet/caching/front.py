@@ -83,7 +83,7 @@ ADDRESS_INPUTS = (
     "HTTP_X_FORWARDED_PORT",
     "SERVER_PORT",
 )
-MAX_ADDRESSES = 1000
+MAX_ADDRESSES = 10_000  # a site's reader pages in rotation (5,000 in bench/peer.py) stay known
 UNKNOWN = object()
 
 _config = {}
