@@ -23,10 +23,15 @@ applies its rules (broadsheet/caching/pages.py) and hands what it keeps to the f
 The pages it answered last are also kept in the process's memory (RecentPages, at most
 PAGE_CACHE_MEMORY_MB) while ANY's generation stays the one under which they were found current:
 a hit then costs one read of the shared cache (that generation), not two and an unpickling.
+On the disk cache, what the front stores is also written as a file of its own (PageFiles): a
+page no longer in a worker's memory is read from there, with one open() and two reads.
 """
 
 import hashlib
 import logging
+import marshal
+import os
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -42,7 +47,7 @@ from django.http.request import split_domain_port, validate_host
 
 from .. import client, routing
 from ..middleware import log_answer
-from . import generations, local, pages
+from . import backends, generations, local, pages
 from .scopes import SITE
 
 logger = logging.getLogger(__name__)
@@ -120,6 +125,7 @@ def config():
             other_hosts=settings.REDIRECT_OTHER_HOSTS,
             seconds=settings.PAGE_CACHE_SECONDS,
             memory_bytes=int(getattr(settings, "PAGE_CACHE_MEMORY_MB", 0) * 2**20),
+            files=PageFiles.of(caches[pages.ALIAS]),
             epoch=object(),
         )
     return _config
@@ -159,14 +165,18 @@ class RecentPages:
             self.pages.move_to_end(key)
             return entry
 
-    def keep(self, key, entry, expires, generation):
-        """Keep `entry`, found current under ANY's `generation`, until `expires` (time.time())."""
+    def keep(self, key, entry, expires, generation, push_out=True):
+        """Keep `entry`, found current under ANY's `generation`, until `expires` (time.time());
+        without `push_out`, only if no other page has to go for it."""
         size = len(entry[3]) + 1024  # its content, and about what the rest of it takes
         if size > self.budget:
             return
         with self.lock:
             if generation != self.generation:
                 self.generation, self.pages, self.size = generation, OrderedDict(), 0
+            full = self.size + size > self.budget or len(self.pages) >= self.MAX_PAGES
+            if full and not push_out:
+                return
             old = self.pages.pop(key, None)
             if old is not None:
                 self.size -= old[2]
@@ -245,8 +255,13 @@ class PageCacheFront:
         generation = generations.current_any()
         stored = self.recent.get(key, generation)
         in_memory = stored is not None
+        from_file = False
         if not in_memory:
-            stored = pages_cache(known).get(key)
+            files = known["files"]
+            stored = files.read(key) if files is not None else None
+            from_file = stored is not None
+            if not from_file:
+                stored = pages_cache(known).get(key)
             if stored is None or len(stored) < 5:
                 return None
         recorded, status, headers, content, (fingerprint, hit_headers, outer_headers, *expires) = stored
@@ -256,7 +271,9 @@ class PageCacheFront:
             if not generations.still_current(recorded, generation):
                 return None
             if expires:
-                self.recent.keep(key, stored, expires[0], generation)
+                # Read from its file, a page pushes no other out: over more pages than memory
+                # holds, in turn, each would go before it was asked for again.
+                self.recent.keep(key, stored, expires[0], generation, push_out=not from_file)
         if known["other_hosts"] and not path.startswith(routing.OTHER_HOST_EXEMPT):
             hosts = local.kept(routing.SITE_HOSTS, recorded[SITE])
             if hosts is None or routing.is_other_host(split_domain_port(host)[0], hosts):
@@ -300,8 +317,11 @@ class PageCacheFront:
             return
         recorded, status, kept_headers, content = entry
         cache = caches[pages.ALIAS]
+        files = config()["files"]
         if response.streaming or response.status_code != status or response.content != content:
             cache.set(key, entry, config()["seconds"])
+            if files is not None:
+                files.remove(key)
             return
         inner = {name.lower(): value for name, value in headers.items()}
         outer_headers = tuple(
@@ -315,6 +335,107 @@ class PageCacheFront:
         seconds = config()["seconds"]
         front = (config()["fingerprint"], tuple(hit.items()), outer_headers, time.time() + seconds)
         cache.set(key, (*entry, front), seconds)
+        if files is not None:
+            files.write(key, (recorded, status, kept_headers, None, front), content)
+
+
+class PageFiles:
+    """What the front stores, also kept as files, one per page key, in the disk cache's folder
+    (`front/`): a worker reads one with an open() and two reads, where reading the cache's entry
+    costs a query, an open() and an unpickling of the whole page.
+
+    A file is written whole aside and renamed into place, so a reader has the old one or the new
+    one. It holds the entry the front stores in the cache, its content after the rest (written
+    with marshal by this code only: nothing from a request is read back as data), and is answered
+    under the same rules (the fingerprint, its scopes current, its time not past). Every
+    SWEEP_EVERY stores, a process removes the files past their time and, beyond `budget` bytes
+    (the pages cache's size limit), the oldest; the disk cache's clear() removes them all
+    (broadsheet/caching/backends.py).
+    """
+
+    MAGIC = b"BSF1"
+    SWEEP_EVERY = 200
+
+    def __init__(self, folder, budget, seconds):
+        self.folder, self.budget, self.seconds = str(folder), budget, seconds
+        self.stores = 0
+
+    @classmethod
+    def of(cls, cache):
+        """The files kept next to `cache` (the pages alias), or None when it is not the disk cache."""
+        if not isinstance(cache, backends.DiskCache):
+            return None
+        options = settings.CACHES.get(pages.ALIAS, {}).get("OPTIONS", {})
+        budget = int(options.get("size_limit", 2**30))
+        return cls(os.path.join(cache.directory, backends.FRONT_FILES), budget, settings.PAGE_CACHE_SECONDS)
+
+    def path(self, key):
+        return os.path.join(self.folder, key.replace(":", "-"))
+
+    def read(self, key):
+        """The entry stored under `key` ((recorded, status, headers, content, front)), or None."""
+        try:
+            fd = os.open(self.path(key), os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            start = os.read(fd, 8)
+            if len(start) < 8 or start[:4] != self.MAGIC:
+                return None
+            head_size = int.from_bytes(start[4:], "big")
+            recorded, status, headers, _, front = marshal.loads(os.read(fd, head_size))
+            size = os.fstat(fd).st_size - 8 - head_size
+            content = os.read(fd, size)
+            if len(content) != size or not front[3] > time.time():
+                return None
+            return recorded, status, headers, content, front
+        except Exception:  # noqa: BLE001 - a file this version cannot read is not answered
+            return None
+        finally:
+            os.close(fd)
+
+    def write(self, key, stored, content):
+        """Keep `stored` ((recorded, status, headers, None, front)) and `content` under `key`."""
+        os.makedirs(self.folder, exist_ok=True)
+        head = marshal.dumps(stored)
+        aside = os.path.join(self.folder, f".{os.getpid()}-{secrets.token_hex(4)}")
+        with open(aside, "wb") as file:
+            file.write(self.MAGIC + len(head).to_bytes(4, "big") + head)
+            file.write(content)
+        os.replace(aside, self.path(key))
+        self.stores += 1
+        if self.stores % self.SWEEP_EVERY == 1:
+            self.sweep()
+
+    def remove(self, key):
+        self.remove_path(self.path(key))
+
+    def sweep(self):
+        """Remove the files past their time (and writes left half-done), then the oldest beyond budget."""
+        now, kept = time.time(), []
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                try:
+                    stat, aside = entry.stat(), entry.name.startswith(".")
+                    if stat.st_mtime + (60 if aside else self.seconds) < now:
+                        os.unlink(entry.path)
+                    elif not aside:
+                        kept.append((stat.st_mtime, stat.st_size, entry.path))
+                except FileNotFoundError:
+                    continue
+        total = sum(size for _, size, _ in kept)
+        for _, size, path in sorted(kept):
+            if total <= self.budget:
+                break
+            self.remove_path(path)
+            total -= size
+
+    @staticmethod
+    def remove_path(path):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
 
 
 _local = threading.local()
