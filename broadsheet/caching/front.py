@@ -24,7 +24,8 @@ The pages it answered last are also kept in the process's memory (RecentPages, a
 PAGE_CACHE_MEMORY_MB) while ANY's generation stays the one under which they were found current:
 a hit then costs one read of the shared cache (that generation), not two and an unpickling.
 On the disk cache, what the front stores is also written as a file of its own (PageFiles): a
-page no longer in a worker's memory is read from there, with one open() and two reads.
+page no longer in a worker's memory is read from there, with one open(), an fstat() and three
+reads.
 """
 
 import hashlib
@@ -341,8 +342,8 @@ class PageCacheFront:
 
 class PageFiles:
     """What the front stores, also kept as files, one per page key, in the disk cache's folder
-    (`front/`): a worker reads one with an open() and two reads, where reading the cache's entry
-    costs a query, an open() and an unpickling of the whole page.
+    (`front/`): a worker reads one with an open(), an fstat() and three reads, where reading the
+    cache's entry costs a query, an open() and an unpickling of the whole page.
 
     A file is written whole aside and renamed into place, so a reader has the old one or the new
     one. It holds the entry the front stores in the cache, its content after the rest (written
