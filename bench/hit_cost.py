@@ -10,11 +10,13 @@ log goes to stderr, as under gunicorn; stderr is sent to /dev/null while timing.
     python bench/hit_cost.py --posts 300
     python bench/hit_cost.py --posts 300 --profile        # cProfile of the hits, by own time
     python bench/hit_cost.py --posts 300 --url /blog/     # another page
+    python bench/hit_cost.py --posts 10000 --urls 2000    # hits over 2,000 reader URLs in rotation
 """
 
 import argparse
 import cProfile
 import io
+import logging
 import os
 import pstats
 import sys
@@ -23,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import WORK, in_this_process
+from run import WORK, in_this_process, reader_urls
 
 
 def environ_for(url):
@@ -74,17 +76,20 @@ def stderr_to_null():
     try:
         yield
     finally:
+        for handler in logging.getLogger("broadsheet.request").handlers:
+            handler.flush()  # the lines a buffered handler still holds go to /dev/null too
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(null)
         os.close(saved)
 
 
-def per_hit(app, template, hits):
-    """(wall µs, CPU µs) per request over `hits` requests."""
+def per_hit(app, templates, hits):
+    """(wall µs, CPU µs) per request over `hits` requests, taking `templates` in turn."""
+    turns = [templates[n % len(templates)] for n in range(hits)]
     with stderr_to_null():
         started, started_cpu = time.perf_counter(), time.process_time()
-        for _ in range(hits):
+        for template in turns:
             call(app, template)
         wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
     return wall / hits * 1e6, cpu / hits * 1e6
@@ -97,6 +102,7 @@ def main():
     parser.add_argument("--hits", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3, help="alternate the two apps this many times")
     parser.add_argument("--url", help="the page (default: the newest post's)")
+    parser.add_argument("--urls", type=int, default=0, help="hits over this many reader URLs in turn")
     parser.add_argument("--profile", action="store_true", help="print cProfile's view of the hits")
     args = parser.parse_args()
 
@@ -110,6 +116,16 @@ def main():
     status, headers, body = call(application, template)
     if dict(headers).get("X-Page-Cache") != "hit":
         sys.exit(f"{url} answered {status} without a page-cache hit: {headers}")
+    templates = [template]
+    if args.urls:
+        urls = reader_urls(dict(os.environ), args.urls)
+        with stderr_to_null():
+            for other in urls:
+                call(application, environ_for(other))  # stores each page
+            answers = [dict(call(application, environ_for(other))[1]).get("X-Page-Cache") for other in urls]
+        hits = [other for other, answer in zip(urls, answers, strict=True) if answer == "hit"]
+        templates = [environ_for(other) for other in hits]
+        print(f"{len(templates)} of {len(urls)} reader URLs answered from the page cache, in turn")
 
     page = WORK / "hit-cost-page.html"
     page.write_bytes(body)
@@ -121,8 +137,8 @@ def main():
         profiler = cProfile.Profile()
         with stderr_to_null():
             profiler.enable()
-            for _ in range(args.hits):
-                call(application, template)
+            for n in range(args.hits):
+                call(application, templates[n % len(templates)])
             profiler.disable()
         stats = pstats.Stats(profiler, stream=sys.stdout)
         stats.sort_stats("tottime").print_stats(30)
@@ -131,8 +147,8 @@ def main():
     print("| run | trivial app µs (CPU) | page-cache hit µs (CPU) | hit beyond trivial, CPU µs |")
     print("|---|---:|---:|---:|")
     for round_ in range(1, args.rounds + 1):
-        trivial = per_hit(static_page.application, template, args.hits)
-        hit = per_hit(application, template, args.hits)
+        trivial = per_hit(static_page.application, templates, args.hits)
+        hit = per_hit(application, templates, args.hits)
         row = f"| {round_} | {trivial[0]:.1f} ({trivial[1]:.1f}) | {hit[0]:.1f} ({hit[1]:.1f}) |"
         print(f"{row} {hit[1] - trivial[1]:.1f} |", flush=True)
 

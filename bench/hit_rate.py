@@ -7,7 +7,8 @@ and serves the same bytes with bench/static_page.py under gunicorn (2 sync worke
 alternating, and prints both rates, their ratio and the CPU time the workers spent per request
 (from /proc: on a machine shared with other work it moves much less than the rates).
 `--set NAME=VALUE` passes a setting's environment variable to Broadsheet
-(`--set PAGE_CACHE_LOG_HITS=0`).
+(`--set PAGE_CACHE_LOG_HITS=0`); `--urls N` measures N reader URLs in rotation (each requested
+once, so stored, before the rounds) instead of the one page.
 
     python bench/hit_rate.py --posts 300
     python bench/hit_rate.py --posts 300 --set PAGE_CACHE_MEMORY_MB=0
@@ -28,12 +29,15 @@ from run import (
     bench_environment,
     ensure_wrk,
     manage,
+    reader_urls,
     run_wrk,
     save_page,
     seed,
     start_ceiling,
     start_gunicorn,
     stop,
+    warm_up,
+    worker_rss_mb,
 )
 
 # The newest post's address, with every page the cache holds forgotten (stored by another version).
@@ -55,12 +59,13 @@ def workers_cpu(server):
     return total / ticks
 
 
-def measure(wrk, server, url, duration, warmup):
-    """wrk's result on `url` of `server`, with "cpu_us": its workers' CPU µs per request."""
+def measure(wrk, server, url, duration, warmup, paths=None):
+    """wrk's result on `url` of `server` (or `paths` of it in turn), with "cpu_us": its workers'
+    CPU µs per request."""
     if warmup:
-        run_wrk(wrk, url, warmup, 0)
+        run_wrk(wrk, url, warmup, 0, paths=paths)
     before = workers_cpu(server)
-    result = run_wrk(wrk, url, duration, 0)
+    result = run_wrk(wrk, url, duration, 0, paths=paths)
     result["cpu_us"] = (workers_cpu(server) - before) / (result["rps"] * duration) * 1e6
     return result
 
@@ -74,6 +79,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=2, help="seconds of wrk before each measurement")
     parser.add_argument("--port", type=int, default=8741, help="Broadsheet's; the ceiling's is the next")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--urls", type=int, default=0, help="reader URLs in rotation instead of one page")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -97,6 +103,9 @@ def main():
                 answered = response.headers["X-Page-Cache"]
         if answered != "hit":
             sys.exit(f"{path} was not answered from the page cache ({answered})")
+        urls = reader_urls(env, args.urls) if args.urls else None
+        if urls:
+            print("first pass:", warm_up(site, urls), "second pass:", warm_up(site, urls))
         page = save_page(site + path, WORK / "hit-rate-page.html")
         ceiling_server = start_ceiling(page, args.port + 1, log=WORK / "hit-rate-ceiling.log")
         servers.callback(stop, ceiling_server)
@@ -106,7 +115,7 @@ def main():
         ratios = []
         for round_ in range(1, args.rounds + 1):
             trivial = measure(wrk, ceiling_server, ceiling, args.duration, args.warmup)
-            cached = measure(wrk, site_server, site + path, args.duration, args.warmup)
+            cached = measure(wrk, site_server, site + path, args.duration, args.warmup, paths=urls)
             if trivial["errors"] or cached["errors"]:
                 sys.exit(f"wrk saw errors: trivial {trivial['errors']}, cached {cached['errors']}")
             ratios.append(cached["rps"] / trivial["rps"])
@@ -114,6 +123,7 @@ def main():
             row += f"({cached['cpu_us']:.0f}) | {ratios[-1]:.0%} |"
             print(row, flush=True)
         print(f"median ratio: {statistics.median(ratios):.0%}")
+        print("worker memory (RSS):", ", ".join(f"{size:.0f} MB" for size in worker_rss_mb(site_server)))
 
 
 if __name__ == "__main__":

@@ -7,12 +7,14 @@ from types import SimpleNamespace
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from .client import client_ip
-from .logging import json_line, plain_json_streams, write_line
+from .logging import LineTemplate, json_line, plain_json_streams, write_line
 
 ADMIN_PREFIX = "/admin/"  # as broadsheet/urls.py mounts it
 request_logger = logging.getLogger("broadsheet.request")
@@ -42,40 +44,84 @@ class RequestLogMiddleware:
 def log_request(request, status, started, size, user_id=None, **more):
     """The log line of one request (`request` needs `method`, `path` and `META`), begun at
     `started` (time.monotonic()), answered with `status` and `size` bytes; `more` fields after."""
+    log_answer(request.method, request.path, request.META, status, started, size, user_id, **more)
+
+
+def log_answer(method, path, meta, status, started, size, user_id=None, **more):
+    """log_request() of a request with that method, path and WSGI environ (`meta`)."""
     if not request_logger.isEnabledFor(logging.INFO):
         return
-    extra = {
-        "method": request.method,
-        "path": request.path,
-        "status": status,
-        "duration_ms": round((time.monotonic() - started) * 1000, 1),
-        "remote_addr": reader_address(
-            request.META.get("REMOTE_ADDR", ""),
-            request.META.get("HTTP_X_FORWARDED_FOR", ""),
-            settings.FORWARDED_ALLOW_IPS,
-        ),
-        "user_id": user_id,
-        "bytes": size,
-        **more,
-    }
-    args = (request.method, request.path, status)
+    milliseconds = (time.monotonic() - started) * 1000
+    remote_addr = reader_address(
+        meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), trusted_proxies()
+    )
+
+    def fields():
+        return {
+            "method": method,
+            "path": path,
+            "status": status,
+            "duration_ms": round(milliseconds, 1),
+            "remote_addr": remote_addr,
+            "user_id": user_id,
+            "bytes": size,
+            **more,
+        }
 
     # Made directly: the line says where the request went, not which line of code logged it, so
     # the logger need not walk the stack to find out.
     def make_record():
+        args = (method, path, status)
         return request_logger.makeRecord(
-            request_logger.name, logging.INFO, __file__, 0, "%s %s %s", args, None, extra=extra
+            request_logger.name, logging.INFO, __file__, 0, "%s %s %s", args, None, extra=fields()
         )
 
     handlers = plain_json_streams(request_logger, logging.INFO)
     if handlers is None:
         request_logger.handle(make_record())
         return
-    # As configured (settings' LOGGING): the JSON line, written without the logging machinery.
-    message = f"{request.method} {request.path} {status}"
-    line = json_line(time.time(), "INFO", request_logger.name, message, extra)
+    # As configured (settings' LOGGING): the JSON line, written without the logging machinery,
+    # from the text the same request's line had (all but the time and the duration).
+    try:
+        template = line_template(method, path, status, remote_addr, user_id, size, tuple(more.items()))
+    except (TypeError, ValueError):  # a field that cannot be part of a key, or one json_line writes
+        line = json_line(time.time(), "INFO", request_logger.name, f"{method} {path} {status}", fields())
+    else:
+        line = template.line(time.time(), milliseconds)
     for handler in handlers:
         write_line(handler, line, make_record)
+
+
+@functools.lru_cache(maxsize=10_000)  # as many as the front keeps addresses
+def line_template(method, path, status, remote_addr, user_id, size, more):
+    """The request log's line for these fields, but for its time and duration."""
+    fields = {
+        "method": method,
+        "path": path,
+        "status": status,
+        "duration_ms": 0.0,
+        "remote_addr": remote_addr,
+        "user_id": user_id,
+        "bytes": size,
+        **dict(more),
+    }
+    return LineTemplate("INFO", request_logger.name, f"{method} {path} {status}", fields, "duration_ms")
+
+
+_trusted = []
+
+
+@receiver(setting_changed)
+def _settings_changed(setting, **kwargs):
+    if setting == "FORWARDED_ALLOW_IPS":
+        _trusted.clear()
+
+
+def trusted_proxies():
+    """settings.FORWARDED_ALLOW_IPS, read once."""
+    if not _trusted:
+        _trusted.append(settings.FORWARDED_ALLOW_IPS)
+    return _trusted[0]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -411,7 +411,14 @@ LOGGING = {
     "formatters": {"json": {"()": "broadsheet.logging.JsonFormatter"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
-        "json": {"class": "logging.StreamHandler", "formatter": "json"},
+        # Request lines are written in batches: REQUEST_LOG_BUFFER_KB at a time, or at most
+        # REQUEST_LOG_FLUSH_SECONDS after they were made, and at exit (broadsheet/logging.py).
+        "json": {
+            "class": "broadsheet.logging.BufferedStreamHandler",
+            "formatter": "json",
+            "buffer_bytes": int(os.environ.get("REQUEST_LOG_BUFFER_KB", 64)) * 1024,
+            "flush_seconds": float(os.environ.get("REQUEST_LOG_FLUSH_SECONDS", 1)),
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     # One JSON line per request (RequestLogMiddleware, on in production).

@@ -35,3 +35,6 @@ if os.environ.get("TEST_OEMBED_ENDPOINT"):
             ],
         }
     ]
+# Each request's log line is written as it is made (pytest closes the stream it captured before
+# the process exits, when a batch would be written).
+LOGGING["handlers"]["json"]["buffer_bytes"] = 0  # noqa: F405

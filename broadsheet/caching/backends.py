@@ -2,12 +2,15 @@
 
 import mmap
 import os
+import shutil
 from pathlib import Path
 
 from diskcache import DjangoCache
 
 # The file, in each cache's folder, that every write to that cache marks (see DiskCache).
 WRITES_FILE = "writes"
+# The folder, in the pages cache's, of the pages the front stores as files (front.PageFiles).
+FRONT_FILES = "front"
 
 
 def map_writes(path):
@@ -74,7 +77,13 @@ class DiskCache(DjangoCache):
     expire = marks_a_write(DjangoCache.expire)
     evict = marks_a_write(DjangoCache.evict)
     cull = marks_a_write(DjangoCache.cull)
-    clear = marks_a_write(DjangoCache.clear)
+
+    @marks_a_write
+    def clear(self, *args, **kwargs):
+        """Remove every entry, and the files the front keeps of pages (FRONT_FILES) if any."""
+        removed = DjangoCache.clear(self, *args, **kwargs)
+        shutil.rmtree(Path(self.directory) / FRONT_FILES, ignore_errors=True)
+        return removed
 
     def close(self, **kwargs):
         pass

@@ -23,10 +23,16 @@ applies its rules (broadsheet/caching/pages.py) and hands what it keeps to the f
 The pages it answered last are also kept in the process's memory (RecentPages, at most
 PAGE_CACHE_MEMORY_MB) while ANY's generation stays the one under which they were found current:
 a hit then costs one read of the shared cache (that generation), not two and an unpickling.
+On the disk cache, what the front stores is also written as a file of its own (PageFiles): a
+page no longer in a worker's memory is read from there, with one open(), an fstat() and three
+reads.
 """
 
 import hashlib
 import logging
+import marshal
+import os
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -41,8 +47,8 @@ from django.http import QueryDict, parse_cookie
 from django.http.request import split_domain_port, validate_host
 
 from .. import client, routing
-from ..middleware import log_request
-from . import generations, local, pages
+from ..middleware import log_answer
+from . import backends, generations, local, pages
 from .scopes import SITE
 
 logger = logging.getLogger(__name__)
@@ -83,7 +89,7 @@ ADDRESS_INPUTS = (
     "HTTP_X_FORWARDED_PORT",
     "SERVER_PORT",
 )
-MAX_ADDRESSES = 1000
+MAX_ADDRESSES = 10_000  # a site's reader pages in rotation (5,000 in bench/peer.py) stay known
 UNKNOWN = object()
 
 _config = {}
@@ -102,13 +108,14 @@ def config():
         values = repr([getattr(settings, name, None) for name in OUTER_SETTINGS])
         middleware = list(settings.MIDDLEWARE)
         before_cache = middleware[: middleware.index(PAGE_CACHE)] if PAGE_CACHE in middleware else []
+        logged = REQUEST_LOG in before_cache
         allowed = settings.ALLOWED_HOSTS
         if settings.DEBUG and not allowed:
             allowed = [".localhost", "127.0.0.1", "[::1]"]
         _config.update(
             fingerprint=hashlib.sha256(values.encode()).hexdigest()[:16],
-            log=REQUEST_LOG in before_cache,
-            log_every=max(int(getattr(settings, "PAGE_CACHE_LOG_HITS", 1)), 0),
+            log=logged,
+            log_every=max(int(getattr(settings, "PAGE_CACHE_LOG_HITS", 1)), 0) if logged else 0,
             enabled=pages.enabled(),
             proxy_header=settings.SECURE_PROXY_SSL_HEADER,
             session_cookie=settings.SESSION_COOKIE_NAME,
@@ -119,6 +126,7 @@ def config():
             other_hosts=settings.REDIRECT_OTHER_HOSTS,
             seconds=settings.PAGE_CACHE_SECONDS,
             memory_bytes=int(getattr(settings, "PAGE_CACHE_MEMORY_MB", 0) * 2**20),
+            files=PageFiles.of(caches[pages.ALIAS]),
             epoch=object(),
         )
     return _config
@@ -158,14 +166,18 @@ class RecentPages:
             self.pages.move_to_end(key)
             return entry
 
-    def keep(self, key, entry, expires, generation):
-        """Keep `entry`, found current under ANY's `generation`, until `expires` (time.time())."""
+    def keep(self, key, entry, expires, generation, push_out=True):
+        """Keep `entry`, found current under ANY's `generation`, until `expires` (time.time());
+        without `push_out`, only if no other page has to go for it."""
         size = len(entry[3]) + 1024  # its content, and about what the rest of it takes
         if size > self.budget:
             return
         with self.lock:
             if generation != self.generation:
                 self.generation, self.pages, self.size = generation, OrderedDict(), 0
+            full = self.size + size > self.budget or len(self.pages) >= self.MAX_PAGES
+            if full and not push_out:
+                return
             old = self.pages.pop(key, None)
             if old is not None:
                 self.size -= old[2]
@@ -200,15 +212,15 @@ class PageCacheFront:
         if answer is None:
             environ[pages.FRONT] = self
             return self.from_django(environ, start_response)
-        request, status, headers, body, size = answer
+        method, path, status, headers, body, size = answer
         start_response(status, headers)
-        every = known["log_every"] if known["log"] else 0
+        every = known["log_every"]
         if every == 1:
-            log_request(request, int(status[:3]), started, size)
+            log_answer(method, path, environ, int(status[:3]), started, size)
         elif every:
             self.hits += 1
             if self.hits % every == 0:
-                log_request(request, int(status[:3]), started, size, sample=every)
+                log_answer(method, path, environ, int(status[:3]), started, size, sample=every)
         return [body]
 
     @staticmethod
@@ -219,7 +231,7 @@ class PageCacheFront:
             del environ[header[0]]
 
     def stored_answer(self, environ, known):
-        """(request, status line, headers, body, size) for a stored page, or None for Django."""
+        """(method, path, status line, headers, body, size) for a stored page, or None for Django."""
         method = environ["REQUEST_METHOD"].upper()
         if method not in ("GET", "HEAD"):
             return None
@@ -244,8 +256,13 @@ class PageCacheFront:
         generation = generations.current_any()
         stored = self.recent.get(key, generation)
         in_memory = stored is not None
+        from_file = False
         if not in_memory:
-            stored = caches[pages.ALIAS].get(key)
+            files = known["files"]
+            stored = files.read(key) if files is not None else None
+            from_file = stored is not None
+            if not from_file:
+                stored = pages_cache(known).get(key)
             if stored is None or len(stored) < 5:
                 return None
         recorded, status, headers, content, (fingerprint, hit_headers, outer_headers, *expires) = stored
@@ -255,21 +272,24 @@ class PageCacheFront:
             if not generations.still_current(recorded, generation):
                 return None
             if expires:
-                self.recent.keep(key, stored, expires[0], generation)
+                # Read from its file, a page pushes no other out: over more pages than memory
+                # holds, in turn, each would go before it was asked for again.
+                self.recent.keep(key, stored, expires[0], generation, push_out=not from_file)
         if known["other_hosts"] and not path.startswith(routing.OTHER_HOST_EXEMPT):
             hosts = local.kept(routing.SITE_HOSTS, recorded[SITE])
             if hosts is None or routing.is_other_host(split_domain_port(host)[0], hosts):
                 return None
-        request = SimpleNamespace(method=method, path=path, META=environ)
-        if any(name in environ for name in CONDITIONS):
+        if not environ.keys().isdisjoint(CONDITIONS):
+            request = SimpleNamespace(method=method, path=path, META=environ)
             response = pages.PageCacheMiddleware.from_stored(request, status, headers, content)
             if response.status_code != 200:
                 for name, value in outer_headers:
                     response[name] = value
                 status_line = f"{response.status_code} {response.reason_phrase}"
-                return request, status_line, list(response.items()), b"", 0
+                return method, path, status_line, list(response.items()), b"", 0
         body = b"" if method == "HEAD" else content
-        return request, "200 OK", [*hit_headers, ("Content-Length", str(len(content)))], body, len(content)
+        size = len(content)
+        return method, path, "200 OK", [*hit_headers, ("Content-Length", str(size))], body, size
 
     def from_django(self, environ, start_response):
         response = self.app(environ, start_response)
@@ -298,8 +318,11 @@ class PageCacheFront:
             return
         recorded, status, kept_headers, content = entry
         cache = caches[pages.ALIAS]
+        files = config()["files"]
         if response.streaming or response.status_code != status or response.content != content:
             cache.set(key, entry, config()["seconds"])
+            if files is not None:
+                files.remove(key)
             return
         inner = {name.lower(): value for name, value in headers.items()}
         outer_headers = tuple(
@@ -313,6 +336,118 @@ class PageCacheFront:
         seconds = config()["seconds"]
         front = (config()["fingerprint"], tuple(hit.items()), outer_headers, time.time() + seconds)
         cache.set(key, (*entry, front), seconds)
+        if files is not None:
+            files.write(key, (recorded, status, kept_headers, None, front), content)
+
+
+class PageFiles:
+    """What the front stores, also kept as files, one per page key, in the disk cache's folder
+    (`front/`): a worker reads one with an open(), an fstat() and three reads, where reading the
+    cache's entry costs a query, an open() and an unpickling of the whole page.
+
+    A file is written whole aside and renamed into place, so a reader has the old one or the new
+    one. It holds the entry the front stores in the cache, its content after the rest (written
+    with marshal by this code only: nothing from a request is read back as data), and is answered
+    under the same rules (the fingerprint, its scopes current, its time not past). Every
+    SWEEP_EVERY stores, a process removes the files past their time and, beyond `budget` bytes
+    (the pages cache's size limit), the oldest; the disk cache's clear() removes them all
+    (broadsheet/caching/backends.py).
+    """
+
+    MAGIC = b"BSF1"
+    SWEEP_EVERY = 200
+
+    def __init__(self, folder, budget, seconds):
+        self.folder, self.budget, self.seconds = str(folder), budget, seconds
+        self.stores = 0
+
+    @classmethod
+    def of(cls, cache):
+        """The files kept next to `cache` (the pages alias), or None when it is not the disk cache."""
+        if not isinstance(cache, backends.DiskCache):
+            return None
+        options = settings.CACHES.get(pages.ALIAS, {}).get("OPTIONS", {})
+        budget = int(options.get("size_limit", 2**30))
+        return cls(os.path.join(cache.directory, backends.FRONT_FILES), budget, settings.PAGE_CACHE_SECONDS)
+
+    def path(self, key):
+        return os.path.join(self.folder, key.replace(":", "-"))
+
+    def read(self, key):
+        """The entry stored under `key` ((recorded, status, headers, content, front)), or None."""
+        try:
+            fd = os.open(self.path(key), os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            start = os.read(fd, 8)
+            if len(start) < 8 or start[:4] != self.MAGIC:
+                return None
+            head_size = int.from_bytes(start[4:], "big")
+            recorded, status, headers, _, front = marshal.loads(os.read(fd, head_size))
+            size = os.fstat(fd).st_size - 8 - head_size
+            content = os.read(fd, size)
+            if len(content) != size or not front[3] > time.time():
+                return None
+            return recorded, status, headers, content, front
+        except Exception:  # noqa: BLE001 - a file this version cannot read is not answered
+            return None
+        finally:
+            os.close(fd)
+
+    def write(self, key, stored, content):
+        """Keep `stored` ((recorded, status, headers, None, front)) and `content` under `key`."""
+        os.makedirs(self.folder, exist_ok=True)
+        head = marshal.dumps(stored)
+        aside = os.path.join(self.folder, f".{os.getpid()}-{secrets.token_hex(4)}")
+        with open(aside, "wb") as file:
+            file.write(self.MAGIC + len(head).to_bytes(4, "big") + head)
+            file.write(content)
+        os.replace(aside, self.path(key))
+        self.stores += 1
+        if self.stores % self.SWEEP_EVERY == 1:
+            self.sweep()
+
+    def remove(self, key):
+        self.remove_path(self.path(key))
+
+    def sweep(self):
+        """Remove the files past their time (and writes left half-done), then the oldest beyond budget."""
+        now, kept = time.time(), []
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                try:
+                    stat, aside = entry.stat(), entry.name.startswith(".")
+                    if stat.st_mtime + (60 if aside else self.seconds) < now:
+                        os.unlink(entry.path)
+                    elif not aside:
+                        kept.append((stat.st_mtime, stat.st_size, entry.path))
+                except FileNotFoundError:
+                    continue
+        total = sum(size for _, size, _ in kept)
+        for _, size, path in sorted(kept):
+            if total <= self.budget:
+                break
+            self.remove_path(path)
+            total -= size
+
+    @staticmethod
+    def remove_path(path):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+_local = threading.local()
+
+
+def pages_cache(known):
+    """caches[pages.ALIAS] of this thread, looked up once while the settings stay the same."""
+    kept = getattr(_local, "pages", None)
+    if kept is None or kept[0] is not known["epoch"]:
+        kept = _local.pages = (known["epoch"], caches[pages.ALIAS])
+    return kept[1]
 
 
 def page_address(environ, scheme, known):
