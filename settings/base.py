@@ -429,8 +429,10 @@ LOGGING = {
 # Ten minutes at most: a cached comment form's security hash (valid two hours) stays usable.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600)) if env_bool("PAGE_CACHE", True) else 0
 # Each worker also keeps the pages it answered last in its own memory, up to this many MB, while
-# nothing changes anywhere (broadsheet/caching/front.py); 0 keeps none there.
-PAGE_CACHE_MEMORY_MB = float(os.environ.get("PAGE_CACHE_MEMORY_MB", 16))
+# nothing changes anywhere (broadsheet/caching/front.py); 0 keeps none there. Not by default on
+# the disk cache, whose page files any worker reads as fast (and over many pages faster, in less
+# memory: bench/README.md); with Redis, whose every read is a round trip, 16.
+PAGE_CACHE_MEMORY_MB = float(os.environ.get("PAGE_CACHE_MEMORY_MB", 16 if REDIS_URL else 0))
 # One in this many pages answered from the page cache gets a request log line (0: none); every
 # other request always gets one.
 PAGE_CACHE_LOG_HITS = int(os.environ.get("PAGE_CACHE_LOG_HITS", 1))
