@@ -55,6 +55,12 @@ class EstimatedCountPaginator(WagtailPaginator):
             # estimate that may be short of the rows there are.
             top += self.orphans
         keys = list(self.keys.values_list("pk", flat=True)[bottom:top])
+        if not keys:
+            # The estimate ran past the rows there are: count them, and give the real last page.
+            self.__dict__["count"] = self.keys.order_by().count()
+            self.__dict__.pop("num_pages", None)
+            if self.num_pages < number:
+                return self.page(self.num_pages)
         return self._get_page(self.object_list.filter(pk__in=keys), number, self)
 
     @cached_property

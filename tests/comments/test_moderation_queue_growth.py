@@ -86,6 +86,12 @@ def test_a_long_listing_counts_exactly_up_to_a_limit_then_says_the_estimate(blog
     short = EstimatedCountPaginator(newest, 3)
     short.count = 7
     assert short.num_pages == 3 and [c.pk for c in short.page(3).object_list] == [c.pk for c in newest[6:9]]
+    # A page past the rows there are, by an estimate beyond them, is the real last page.
+    long = EstimatedCountPaginator(newest, 3)
+    long.count = 30
+    last = long.page(8)
+    assert long.count == 12 and long.num_pages == 4 and last.number == 4
+    assert [c.pk for c in last.object_list] == [c.pk for c in newest[9:12]]
 
 
 def test_a_deep_page_of_the_queue_reads_its_keys_from_the_comments_table_alone(
