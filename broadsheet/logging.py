@@ -52,26 +52,34 @@ RESERVED = frozenset(("time", "level", "logger", "message"))
 
 class LineTemplate:
     """json_line(created, level, name, message, fields) made from text worked out once, for lines
-    whose fields differ only in the time and in `varying`, milliseconds rounded to a tenth: the
-    same characters in the same order, for a fraction of the cost."""
+    whose fields differ only in the time, in `varying` (milliseconds rounded to a tenth) and in
+    the fields `per_line` names, which follow it: the same characters in the same order, for a
+    fraction of the cost."""
 
-    __slots__ = ("middle", "tail")
+    __slots__ = ("middle", "names", "tail")
 
-    def __init__(self, level, name, message, fields, varying):
+    def __init__(self, level, name, message, fields, varying, per_line=()):
         if not RESERVED.isdisjoint(fields):
             raise ValueError(f"fields that json_line writes itself: {sorted(RESERVED & set(fields))}")
         names = list(fields)
         at = names.index(varying)
+        if names[at + 1 : at + 1 + len(per_line)] != list(per_line):
+            raise ValueError(f"{list(per_line)} must follow {varying!r} in the fields")
         before = {"level": level, "logger": name, "message": message}
         before.update((key, fields[key]) for key in names[:at])
-        after = {key: fields[key] for key in names[at + 1 :]}
+        after = {key: fields[key] for key in names[at + 1 + len(per_line) :]}
         self.middle = '", ' + ENCODER.encode(before)[1:-1] + f", {ENCODER.encode(varying)}: "
+        self.names = [f", {ENCODER.encode(key)}: " for key in per_line]
         self.tail = (", " + ENCODER.encode(after)[1:-1] if after else "") + "}"
 
-    def line(self, created, milliseconds):
-        """The line made at `created` (time.time()) with `varying` round(milliseconds, 1)."""
+    def line(self, created, milliseconds, *values):
+        """The line made at `created` (time.time()) with `varying` round(milliseconds, 1) and
+        the `per_line` fields `values`."""
         # format(x, ".1f") is the repr of round(x, 1) (the JSON of that float) below 1e16.
-        return '{"time": "' + timestamp(created) + self.middle + format(milliseconds, ".1f") + self.tail
+        given = "".join(key + ENCODER.encode(value) for key, value in zip(self.names, values, strict=True))
+        return (
+            '{"time": "' + timestamp(created) + self.middle + format(milliseconds, ".1f") + given + self.tail
+        )
 
 
 class JsonFormatter(logging.Formatter):

@@ -83,29 +83,31 @@ def log_answer(method, path, meta, status, started, size, user_id=None, **more):
     # As configured (settings' LOGGING): the JSON line, written without the logging machinery,
     # from the text the same request's line had (all but the time and the duration).
     try:
-        template = line_template(method, path, status, remote_addr, user_id, size, tuple(more.items()))
+        template = line_template(method, path, status, user_id, size, tuple(more.items()))
     except (TypeError, ValueError):  # a field that cannot be part of a key, or one json_line writes
         line = json_line(time.time(), "INFO", request_logger.name, f"{method} {path} {status}", fields())
     else:
-        line = template.line(time.time(), milliseconds)
+        line = template.line(time.time(), milliseconds, remote_addr)
     for handler in handlers:
         write_line(handler, line, make_record)
 
 
 @functools.lru_cache(maxsize=10_000)  # as many as the front keeps addresses
-def line_template(method, path, status, remote_addr, user_id, size, more):
-    """The request log's line for these fields, but for its time and duration."""
+def line_template(method, path, status, user_id, size, more):
+    """The request log's line for these fields, but for its time, its duration and the reader's
+    address (each reader's own: kept per page, not per reader and page)."""
     fields = {
         "method": method,
         "path": path,
         "status": status,
         "duration_ms": 0.0,
-        "remote_addr": remote_addr,
+        "remote_addr": "",
         "user_id": user_id,
         "bytes": size,
         **dict(more),
     }
-    return LineTemplate("INFO", request_logger.name, f"{method} {path} {status}", fields, "duration_ms")
+    message = f"{method} {path} {status}"
+    return LineTemplate("INFO", request_logger.name, message, fields, "duration_ms", ("remote_addr",))
 
 
 _trusted = []

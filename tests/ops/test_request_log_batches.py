@@ -68,6 +68,15 @@ def test_a_line_from_its_template_is_the_line_json_line_writes(created, millisec
     rounded = {**fields, "duration_ms": round(milliseconds, 1)}
     expected = json_line(created, "INFO", "broadsheet.request", "GET /blog/ 200", rounded)
     assert template.line(created, milliseconds) == expected
+    # One template for every reader of the page: the address is given with each line.
+    per_reader = LineTemplate(
+        "INFO", "broadsheet.request", "GET /blog/ 200", fields, "duration_ms", ("remote_addr",)
+    )
+    for address in ("198.51.100.5", "2001:db8::7", 'odd "address"'):
+        line = json_line(
+            created, "INFO", "broadsheet.request", "GET /blog/ 200", {**rounded, "remote_addr": address}
+        )
+        assert per_reader.line(created, milliseconds, address) == line
 
 
 def test_a_template_refuses_fields_json_line_writes_itself():
