@@ -286,11 +286,13 @@ def error_note(rows, ceilings, rotations=()):
 # Searches measured one request at a time: each round asks both sites for words neither has been
 # asked for before (nouns of the shared vocabulary, each in a large share of the posts).
 NEW_SEARCHES = 20
+REPEATED_SEARCHES = 30
 
 
 def search_words(round_number):
     """The words of round `round_number`'s new searches: different in every round."""
-    sys.path.insert(0, str(PEER))
+    if str(PEER) not in sys.path:
+        sys.path.insert(0, str(PEER))
     from shape import COMMON_WORD, NOUNS
 
     words = [noun for noun in NOUNS if noun != COMMON_WORD]
@@ -334,9 +336,6 @@ def search_table(searches):
         cells = [span([round_[site][kind] for round_ in searches], "{:,.1f}".format) for site in SITES[:2]]
         lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
-
-
-REPEATED_SEARCHES = 30
 
 
 def main():
