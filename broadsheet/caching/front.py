@@ -24,11 +24,13 @@ The pages it answered last are also kept in the process's memory (RecentPages, a
 PAGE_CACHE_MEMORY_MB) while ANY's generation stays the one under which they were found current:
 a hit then costs one read of the shared cache (that generation), not two and an unpickling.
 On the disk cache, what the front stores is also written as a file of its own (PageFiles): a
-page no longer in a worker's memory is read from there, with one open(), an fstat() and three
-reads.
+page no longer in a worker's memory is answered from there with one open() and an fstat(), its
+headers as this process last read them from that file, its content handed to the server as the
+open file (wsgi.file_wrapper: gunicorn sends it with sendfile(), never reading it into Python).
 """
 
 import hashlib
+import io
 import logging
 import marshal
 import os
@@ -91,6 +93,9 @@ ADDRESS_INPUTS = (
 )
 MAX_ADDRESSES = 10_000  # a site's reader pages in rotation (5,000 in bench/peer.py) stay known
 UNKNOWN = object()
+# Where the front found a stored page: this process's memory, its file (PageFiles), the pages cache.
+MEMORY, FILE, CACHE = "memory", "file", "cache"
+FILE_BLOCK = 256 * 1024  # what a server without sendfile() reads of a page's file at a time
 
 _config = {}
 
@@ -221,7 +226,13 @@ class PageCacheFront:
             self.hits += 1
             if self.hits % every == 0:
                 log_answer(method, path, environ, int(status[:3]), started, size, sample=every)
-        return [body]
+        if not isinstance(body, PageFile):
+            return [body]
+        file_wrapper = environ.get("wsgi.file_wrapper")
+        if file_wrapper is not None:
+            return file_wrapper(body, FILE_BLOCK)
+        with body:
+            return [body.read(body.size)]
 
     @staticmethod
     def drop_untrusted_scheme(environ, known):
@@ -254,42 +265,81 @@ class PageCacheFront:
             return None
         path, host, key = address
         generation = generations.current_any()
+        found = self.find(key, generation, known)
+        if found is None:
+            return None
+        stored, body, source = found
+        size = body.size if isinstance(body, PageFile) else len(body)
+        try:
+            answer = self.answer(environ, method, path, host, key, generation, stored, source, known)
+        except BaseException:
+            close_body(body)
+            raise
+        if answer is None:
+            close_body(body)
+            return None
+        status, headers = answer
+        if status != "200 OK":
+            close_body(body)
+            return method, path, status, headers, b"", 0
+        if method == "HEAD":
+            close_body(body)
+            body = b""
+        return method, path, status, [*headers, ("Content-Length", str(size))], body, size
+
+    def find(self, key, generation, known):
+        """(stored entry, body, where it was found: MEMORY, FILE or CACHE) for `key`, or None.
+
+        The body is the content, or the page's file open at the content (PageFile, see
+        PageFiles.open) for the server to send as it is (gunicorn does with sendfile()) when
+        this process keeps no pages in memory.
+        """
         stored = self.recent.get(key, generation)
-        in_memory = stored is not None
-        from_file = False
-        if not in_memory:
-            files = known["files"]
-            stored = files.read(key) if files is not None else None
-            from_file = stored is not None
-            if not from_file:
-                stored = pages_cache(known).get(key)
-            if stored is None or len(stored) < 5:
+        if stored is not None:
+            return stored, stored[3], MEMORY
+        files = known["files"]
+        opened = files.open(key) if files is not None else None
+        if opened is not None:
+            stored, fd, size = opened
+            if not self.recent.budget:
+                return stored, PageFile(fd, size), FILE
+            try:
+                content = os.read(fd, size)
+            finally:
+                os.close(fd)
+            if len(content) != size:
                 return None
+            return (*stored[:3], content, stored[4]), content, FILE
+        stored = pages_cache(known).get(key)
+        if stored is None or len(stored) < 5:
+            return None
+        return stored, stored[3], CACHE
+
+    def answer(self, environ, method, path, host, key, generation, stored, source, known):
+        """(status line, headers but Content-Length) of `stored` when it may be answered, else None."""
         recorded, status, headers, content, (fingerprint, hit_headers, outer_headers, *expires) = stored
         if fingerprint != known["fingerprint"]:
             return None
-        if not in_memory:
+        if source is not MEMORY:
             if not generations.still_current(recorded, generation):
                 return None
-            if expires:
+            if expires and content is not None:
                 # Read from its file, a page pushes no other out: over more pages than memory
                 # holds, in turn, each would go before it was asked for again.
-                self.recent.keep(key, stored, expires[0], generation, push_out=not from_file)
+                self.recent.keep(key, stored, expires[0], generation, push_out=source is CACHE)
         if known["other_hosts"] and not path.startswith(routing.OTHER_HOST_EXEMPT):
             hosts = local.kept(routing.SITE_HOSTS, recorded[SITE])
             if hosts is None or routing.is_other_host(split_domain_port(host)[0], hosts):
                 return None
         if not environ.keys().isdisjoint(CONDITIONS):
+            # Only this response's status and headers are used, not its content.
             request = SimpleNamespace(method=method, path=path, META=environ)
-            response = pages.PageCacheMiddleware.from_stored(request, status, headers, content)
+            response = pages.PageCacheMiddleware.from_stored(request, status, headers, b"")
             if response.status_code != 200:
                 for name, value in outer_headers:
                     response[name] = value
-                status_line = f"{response.status_code} {response.reason_phrase}"
-                return method, path, status_line, list(response.items()), b"", 0
-        body = b"" if method == "HEAD" else content
-        size = len(content)
-        return method, path, "200 OK", [*hit_headers, ("Content-Length", str(size))], body, size
+                return f"{response.status_code} {response.reason_phrase}", list(response.items())
+        return "200 OK", hit_headers
 
     def from_django(self, environ, start_response):
         response = self.app(environ, start_response)
@@ -360,6 +410,7 @@ class PageFiles:
     def __init__(self, folder, budget, seconds):
         self.folder, self.budget, self.seconds = str(folder), budget, seconds
         self.stores = 0
+        self.heads, self.shared = {}, {}
 
     @classmethod
     def of(cls, cache):
@@ -373,27 +424,64 @@ class PageFiles:
     def path(self, key):
         return os.path.join(self.folder, key.replace(":", "-"))
 
-    def read(self, key):
-        """The entry stored under `key` ((recorded, status, headers, content, front)), or None."""
+    def open(self, key):
+        """(stored, fd, size) for the page stored under `key`: the entry without its content
+        ((recorded, status, headers, None, front)) and the file's descriptor, at the content's
+        first byte, `size` bytes of it to read; or None. The caller closes the descriptor.
+
+        What a file holds before its content is read once per process and kept (`heads`, as
+        many as MAX_ADDRESSES) for as long as the file at that path is the same one: a file is
+        only ever replaced, by another of its own inode, never written over.
+        """
         try:
             fd = os.open(self.path(key), os.O_RDONLY)
         except OSError:
             return None
         try:
-            start = os.read(fd, 8)
-            if len(start) < 8 or start[:4] != self.MAGIC:
-                return None
-            head_size = int.from_bytes(start[4:], "big")
-            recorded, status, headers, _, front = marshal.loads(os.read(fd, head_size))
-            size = os.fstat(fd).st_size - 8 - head_size
-            content = os.read(fd, size)
-            if len(content) != size or not front[3] > time.time():
-                return None
-            return recorded, status, headers, content, front
+            stat = os.fstat(fd)
+            identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            kept = self.heads.get(key)
+            if kept is None or kept[0] != identity:
+                if len(self.heads) >= MAX_ADDRESSES:
+                    self.heads.clear()
+                    self.shared.clear()
+                kept = self.heads[key] = (identity, *self.read_head(fd))
+            _, stored, start = kept
+            if not stored[4][3] > time.time():
+                raise ValueError("past its time")
+            os.lseek(fd, start, os.SEEK_SET)
+            return stored, fd, stat.st_size - start
         except Exception:  # noqa: BLE001 - a file this version cannot read is not answered
+            os.close(fd)
             return None
+
+    def read_head(self, fd):
+        """(the entry without its content, where the content starts) of the file open at `fd`."""
+        start = os.pread(fd, 8, 0)
+        if len(start) < 8 or start[:4] != self.MAGIC:
+            raise ValueError("not a page file")
+        head_size = int.from_bytes(start[4:], "big")
+        head = os.pread(fd, head_size, 8)
+        if len(head) != head_size:
+            raise ValueError("a page file cut short")
+        recorded, status, headers, _, (fingerprint, hit_headers, outer_headers, *rest) = marshal.loads(head)
+        # Pages of a kind share their headers: kept once, not once for each page.
+        headers = tuple(headers)
+        share = self.shared.setdefault
+        front = (fingerprint, share(hit_headers, hit_headers), share(outer_headers, outer_headers), *rest)
+        return (recorded, status, share(headers, headers), None, front), 8 + head_size
+
+    def read(self, key):
+        """The entry stored under `key` ((recorded, status, headers, content, front)), or None."""
+        opened = self.open(key)
+        if opened is None:
+            return None
+        (recorded, status, headers, _, front), fd, size = opened
+        try:
+            content = os.read(fd, size)
         finally:
             os.close(fd)
+        return (recorded, status, headers, content, front) if len(content) == size else None
 
     def write(self, key, stored, content):
         """Keep `stored` ((recorded, status, headers, None, front)) and `content` under `key`."""
@@ -437,6 +525,19 @@ class PageFiles:
             os.unlink(path)
         except FileNotFoundError:
             pass
+
+
+class PageFile(io.FileIO):
+    """A page's file open at its content, `size` bytes of it: the body the server sends."""
+
+    def __init__(self, fd, size):
+        super().__init__(fd, "rb", closefd=True)
+        self.size = size
+
+
+def close_body(body):
+    if isinstance(body, PageFile):
+        body.close()
 
 
 _local = threading.local()
