@@ -128,9 +128,15 @@ def listing_cards(posts, blog_index, request, listing_page=None):
     """
     if listing_page is None:
         return [card(post, blog_index, request) for post in posts]
+    return kept_cards(listing_page, request, lambda: [card(post, blog_index, request) for post in posts])
+
+
+def kept_cards(listing_page, request, make):
+    """`make()`, the cards of the listing's page `listing_page` (as listing_cards names it), kept
+    until listings or comment counts change."""
     return caching.cached(
         "listing-cards",
-        lambda: [card(post, blog_index, request) for post in posts],
+        make,
         scopes=[caching.LISTINGS, caching.COMMENT_COUNTS],
         # Cards link to posts, labels and authors by addresses that depend on the site served.
         vary=(listing_page, request.get_host() if request is not None else ""),

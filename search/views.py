@@ -13,6 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from taggit.models import Tag
 
+from blog.cards import card, kept_cards, listing_cards
 from blog.models import BlogIndexPage, BlogPostPage
 from broadsheet import caching
 from broadsheet.pagination import paginate
@@ -125,14 +126,20 @@ def search_response(request):
     # Without words the results are a plain listing, named by its cleaned parameters.
     listing = ("search", search.params()) if search_query is None else None
     page = paginate(request, results, settings.BLOG_POSTS_PER_PAGE, count=listed, listing=listing)
-    if search_query is not None and matched_ids is not None:
-        page.object_list = ranked_cards(posts, page, tsquery, config, search.params())
+    blog_index = BlogIndexPage.for_request(request)
+    # The page's posts, as their cards' HTML.
+    if matched_ids is None:
+        page.object_list = []
+    elif search_query is not None:
+        page.object_list = ranked_cards(request, blog_index, posts, page, tsquery, config, search.params())
+    else:
+        page.object_list = listing_cards(page.object_list, blog_index, request, (*listing, page.number))
     context.update(
         results=page,
         match_count=page.paginator.count if match_count is None else match_count,
         facets=tag_facets(matched_ids, search) if matched_ids is not None else [],
         pagination_params=search.params(),
-        blog_index=BlogIndexPage.for_request(request),
+        blog_index=blog_index,
     )
     return TemplateResponse(request, "search/search.html", context)
 
@@ -183,31 +190,32 @@ def search_cached(name, compute, asked):
     return caching.cached(name, compute, scopes=[caching.LISTINGS], vary=asked, timeout=COUNTS_SECONDS)
 
 
-def ranked_cards(posts, page, tsquery, config, asked):
-    """The posts of `page` (of ranked results), in order, each with its `search_snippet`.
+def ranked_cards(request, blog_index, posts, page, tsquery, config, asked):
+    """The cards of `page` (of ranked results), in order, each with its snippet for its intro.
 
     Which posts those are and their snippets are kept per search and page until listings change:
     ranking reads the whole text vector of every post it ranks, and a snippet the post's whole
-    text. With them kept, a page loads just its cards by key.
+    text. The cards made from them are kept as a listing's are (blog.cards.kept_cards), until
+    comment counts change too: a page served from them loads none of its posts.
     """
-    loaded = {}
 
-    def rank():
-        ranked = list(page.object_list)
-        loaded.update((post.pk, post) for post in ranked)
-        return list(snippets(ranked, tsquery, config).items())
+    def make():
+        loaded = {}
 
-    kept = search_cached("search-ranked", rank, (asked, page.number))
-    missing = [pk for pk, _snippet in kept if pk not in loaded]
-    if missing:
-        loaded.update((post.pk, post) for post in posts.filter(pk__in=missing))
-    cards = []
-    for pk, snippet in kept:
-        post = loaded.get(pk)
-        if post is not None:
-            post.search_snippet = highlight(snippet)
-            cards.append(post)
-    return cards
+        def rank():
+            ranked = list(page.object_list)
+            loaded.update((post.pk, post) for post in ranked)
+            return list(snippets(ranked, tsquery, config).items())
+
+        kept = search_cached("search-ranked", rank, (asked, page.number))
+        missing = [pk for pk, _snippet in kept if pk not in loaded]
+        if missing:
+            loaded.update((post.pk, post) for post in posts.filter(pk__in=missing))
+        return [
+            card(loaded[pk], blog_index, request, highlight(snippet)) for pk, snippet in kept if pk in loaded
+        ]
+
+    return kept_cards(("search-ranked", asked, page.number), request, make)
 
 
 def snippets(posts, tsquery, config):

@@ -78,12 +78,6 @@ register.filter("comment_count_label", cards.comment_count_label)
 
 
 @register.simple_tag(takes_context=True)
-def post_card(context, post, blog_index, snippet=""):
-    """`post`'s card on a listing (blog.cards.card); `snippet` in place of its intro."""
-    return cards.card(post, blog_index, context.get("request"), snippet)
-
-
-@register.simple_tag(takes_context=True)
 def listing_cards(context, posts, blog_index, listing_page=None):
     """The cards of `posts` as a list of HTML (blog.cards.listing_cards): kept when
     `listing_page` names which page of which listing they are."""

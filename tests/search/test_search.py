@@ -12,7 +12,7 @@ from wagtail.models import PageViewRestriction
 from blog.models import Author
 from search.query import MAX_QUERY_LENGTH
 
-from ..factories import make_author, make_post, paragraph
+from ..factories import make_author, make_comment, make_post, paragraph
 
 
 def quote(text, source="", source_url=""):
@@ -206,6 +206,22 @@ def test_ranked_results_and_their_snippets_follow_publishing_at_once(client, blo
     response = search(client, q="lighthouse")
     assert titles(response) == ["Lighthouse relit", "Quiet week"]
     assert any("keeper retired in spring" in snippet for snippet in snippets(response))
+
+
+def test_result_cards_show_a_new_comment_count_and_title_at_once(client, blog_index):
+    """What a results page shows of each post (its card) is kept between searches, and follows
+    a comment posted and a post retitled as soon as they are made."""
+    keeper = make_post(
+        blog_index, "Quiet week", body=[paragraph("<p>A lighthouse keeper waved.</p>")], tags=["coast"]
+    )
+    first = search(client, q="lighthouse").content.decode()
+    assert "No comments" in first and search(client, q="lighthouse").content.decode() == first
+    make_comment(keeper, "The keeper waved at us too.")
+    assert "1 comment<" in search(client, q="lighthouse").content.decode()
+    keeper.title = "Quiet week at the lighthouse"
+    keeper.save_revision().publish()
+    assert titles(search(client, q="lighthouse")) == ["Quiet week at the lighthouse"]
+    assert titles(search(client, tag="coast")) == ["Quiet week at the lighthouse"]
 
 
 BAD_QUERIES = [
