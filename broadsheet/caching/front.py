@@ -422,7 +422,7 @@ class PageFiles:
         return cls(os.path.join(cache.directory, backends.FRONT_FILES), budget, settings.PAGE_CACHE_SECONDS)
 
     def path(self, key):
-        return os.path.join(self.folder, key.replace(":", "-"))
+        return self.folder + os.sep + key.replace(":", "-")
 
     def open(self, key):
         """(stored, fd, size) for the page stored under `key`: the entry without its content
