@@ -5,10 +5,12 @@ Wagtail's own sitemap loads each page as its specific model and asks it for its 
 puts every URL of a section in one document. Here a sitemap page reads only each page's tree path
 and publication date (no StreamField, no specific model) and builds its URL from the site's root
 the way `Page.get_url_parts` does, so each document costs the same few queries however big the
-blog is: a page starts at the tree path kept for it (no count, no OFFSET), and the index is kept
-as a finished document until listings change.
+blog is: a page starts at the tree path kept for it (no count, no OFFSET), and the index and each
+page are kept as finished documents until listings change.
 """
 
+import re
+from html import escape
 from urllib.parse import quote
 
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
@@ -193,11 +195,34 @@ class StartingPaths(Paginator):
         return self._get_page(rows, number, self)
 
 
+# What quote() below leaves as it is: a path made of these alone (most are) needs no quoting.
+UNQUOTED_PATH = re.compile(r"[A-Za-z0-9_.\-~/:@" + re.escape(RFC3986_SUBDELIMS) + "]*")
+
+
 def page_path(relative_url_path):
     """The path `reverse("wagtail_serve", ...)` gives for a page, without resolving the URLconf again."""
     # The same quoting as Django's reverse(): non-ASCII slugs are percent-encoded.
-    path = quote(relative_url_path, safe=RFC3986_SUBDELIMS + "/~:@")
+    path = relative_url_path
+    if not UNQUOTED_PATH.fullmatch(path):
+        path = quote(path, safe=RFC3986_SUBDELIMS + "/~:@")
     return path if WAGTAIL_APPEND_SLASH else path.rstrip("/")
+
+
+class SectionDocument:
+    """A sitemap page's document, as Django's sitemap view renders it with a template (given in
+    its place): each URL's location and last publication, escaped as the template would. A
+    thousand URLs through the template language cost more than finding them."""
+
+    START = '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+    END = "</urlset>\n"
+
+    def render(self, context=None, request=None):
+        lines = [self.START]
+        for url in context["urlset"]:
+            lastmod = f"<lastmod>{escape(url['w3c_lastmod'])}</lastmod>" if url["lastmod"] else ""
+            lines.append(f"<url><loc>{escape(url['location'])}</loc>{lastmod}</url>\n")
+        lines.append(self.END)
+        return "".join(lines)
 
 
 SITEMAPS = {SECTION: PageSitemap, AUTHORS_SECTION: AuthorSitemap}
@@ -240,11 +265,35 @@ def index_document(request, site):
     }
 
 
+# The page numbers a sitemap page is kept under, as its links spell them; any other `p` is
+# answered (or refused) by Django's view each time.
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,6}")
+
+
 @conditional_page
 def section(request, section):
-    """`/sitemap-pages.xml?p=N` (or `/sitemap-authors.xml`): up to `limit` URLs, with Last-Modified."""
+    """`/sitemap-pages.xml?p=N` (or `/sitemap-authors.xml`): up to `limit` URLs, with Last-Modified;
+    each page's document is kept until listings change."""
     caching.uses(request, "p")
     caching.depends_on(request, caching.LISTINGS)
-    return wagtail_sitemap_views.sitemap(
-        request, SITEMAPS, section=section, template_name="sitemap_section.xml"
+    number = request.GET.get("p", "1")
+    if section not in SITEMAPS or not PAGE_NUMBER.fullmatch(number):
+        return section_response(request, section)
+    site = PageSitemap(request).get_wagtail_site()
+
+    def document():
+        response = section_response(request, section)
+        return {"content": response.rendered_content, "headers": dict(response.headers)}
+
+    kept = caching.cached(
+        "sitemap-section",
+        document,
+        scopes=[caching.LISTINGS],
+        vary=(site.pk, section, int(number), SITEMAPS[section].limit),
     )
+    return HttpResponse(kept["content"], headers=kept["headers"])
+
+
+def section_response(request, section):
+    """Django's sitemap view of `section` on the page `p` asks for (404 past the last)."""
+    return wagtail_sitemap_views.sitemap(request, SITEMAPS, section=section, template_name=SectionDocument())
