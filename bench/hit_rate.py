@@ -5,7 +5,10 @@ settings and the project's gunicorn.conf.py (2 sync workers), stores one post pa
 and serves the same bytes with bench/static_page.py under gunicorn (2 sync workers); then wrk
 (2 threads, 8 connections, --duration seconds after a warm-up) on each in turn, --rounds times,
 alternating, and prints both rates, their ratio and the CPU time the workers spent per request
-(from /proc: on a machine shared with other work it moves much less than the rates).
+(from /proc: on a machine shared with other work it moves much less than the rates). A third
+server, the same trivial app sending the stored page's own headers (its security headers,
+Cache-Control, Vary...) rather than a Content-Type alone, takes its turn too: the part of the
+gap that is gunicorn writing those headers.
 `--set NAME=VALUE` passes a setting's environment variable to Broadsheet
 (`--set PAGE_CACHE_LOG_HITS=0`); `--urls N` measures N reader URLs in rotation (each requested
 once, so stored, before the rounds) instead of the one page.
@@ -15,6 +18,7 @@ once, so stored, before the rounds) instead of the one page.
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -40,6 +44,8 @@ from run import (
     worker_rss_mb,
 )
 
+# What gunicorn writes itself (and the body's length, which the trivial app gives its own).
+GUNICORNS = {"Date", "Server", "Connection", "Content-Length", "Transfer-Encoding"}
 # The newest post's address, with every page the cache holds forgotten (stored by another version).
 NEWEST_POST = (
     "from django.core.cache import caches; caches['pages'].clear(); "
@@ -101,6 +107,7 @@ def main():
         for _ in range(2):
             with urlopen(site + path, timeout=30) as response:
                 answered = response.headers["X-Page-Cache"]
+                given = [[name, value] for name, value in response.headers.items() if name not in GUNICORNS]
         if answered != "hit":
             sys.exit(f"{path} was not answered from the page cache ({answered})")
         urls = reader_urls(env, args.urls) if args.urls else None
@@ -109,20 +116,34 @@ def main():
         page = save_page(site + path, WORK / "hit-rate-page.html")
         ceiling_server = start_ceiling(page, args.port + 1, log=WORK / "hit-rate-ceiling.log")
         servers.callback(stop, ceiling_server)
+        headers = WORK / "hit-rate-headers.json"
+        headers.write_text(json.dumps(given))
+        headed_server = start_ceiling(page, args.port + 2, log=WORK / "hit-rate-ceiling.log", headers=headers)
+        servers.callback(stop, headed_server)
+        headed = f"http://127.0.0.1:{args.port + 2}/"
         print(f"{path}: {page.stat().st_size} bytes; {' '.join(args.set) or 'default settings'}")
-        print("| round | trivial app req/s (worker CPU µs/request) | cached page req/s (µs) | ratio |")
-        print("|---|---:|---:|---:|")
-        ratios = []
+        print(
+            "| round | trivial app req/s (worker CPU µs/request) | with the page's headers (µs) "
+            "| cached page req/s (µs) | ratio | ratio to the trivial app with the page's headers |"
+        )
+        print("|---|---:|---:|---:|---:|---:|")
+        ratios, headed_ratios = [], []
         for round_ in range(1, args.rounds + 1):
             trivial = measure(wrk, ceiling_server, ceiling, args.duration, args.warmup)
+            with_headers = measure(wrk, headed_server, headed, args.duration, args.warmup)
             cached = measure(wrk, site_server, site + path, args.duration, args.warmup, paths=urls)
-            if trivial["errors"] or cached["errors"]:
-                sys.exit(f"wrk saw errors: trivial {trivial['errors']}, cached {cached['errors']}")
+            if trivial["errors"] or with_headers["errors"] or cached["errors"]:
+                sys.exit(f"wrk saw errors: {trivial['errors']}, {with_headers['errors']}, {cached['errors']}")
             ratios.append(cached["rps"] / trivial["rps"])
-            row = f"| {round_} | {trivial['rps']:,.0f} ({trivial['cpu_us']:.0f}) | {cached['rps']:,.0f} "
-            row += f"({cached['cpu_us']:.0f}) | {ratios[-1]:.0%} |"
-            print(row, flush=True)
-        print(f"median ratio: {statistics.median(ratios):.0%}")
+            headed_ratios.append(cached["rps"] / with_headers["rps"])
+            cells = [
+                f"{result['rps']:,.0f} ({result['cpu_us']:.0f})" for result in (trivial, with_headers, cached)
+            ]
+            print(
+                f"| {round_} | {' | '.join(cells)} | {ratios[-1]:.0%} | {headed_ratios[-1]:.0%} |", flush=True
+            )
+        print(f"median ratio: {statistics.median(ratios):.0%}", end="")
+        print(f" (to the trivial app with the page's headers: {statistics.median(headed_ratios):.0%})")
         print("worker memory (RSS):", ", ".join(f"{size:.0f} MB" for size in worker_rss_mb(site_server)))
 
 

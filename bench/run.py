@@ -481,15 +481,18 @@ def save_page(url, path):
     return Path(path)
 
 
-def start_ceiling(page, port, log=None):
+def start_ceiling(page, port, log=None, headers=None):
     """The ceiling: `page`, a saved file, returned by a trivial WSGI app under the same gunicorn
-    with 2 sync workers, as Broadsheet is served (bench/static_page.py; any path answers it)."""
+    with 2 sync workers, as Broadsheet is served (bench/static_page.py; any path answers it);
+    with `headers` (a JSON file of [name, value] pairs), sending those."""
     command = [
         str(BIN / "gunicorn"),
         *("--workers", "2", "--bind", f"127.0.0.1:{port}", "--keep-alive", "5", "--no-control-socket"),
         "static_page:application",
     ]
     env = {**os.environ, "STATIC_PAGE": str(page)}
+    if headers is not None:
+        env["STATIC_HEADERS"] = str(headers)
     return start_gunicorn(env, port, command, cwd=ROOT / "bench", ready="/", log=log)
 
 

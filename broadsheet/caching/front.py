@@ -24,13 +24,11 @@ The pages it answered last are also kept in the process's memory (RecentPages, a
 PAGE_CACHE_MEMORY_MB) while ANY's generation stays the one under which they were found current:
 a hit then costs one read of the shared cache (that generation), not two and an unpickling.
 On the disk cache, what the front stores is also written as a file of its own (PageFiles): a
-page no longer in a worker's memory is answered from there with one open() and an fstat(), its
-headers as this process last read them from that file, its content handed to the server as the
-open file (wsgi.file_wrapper: gunicorn sends it with sendfile(), never reading it into Python).
+page no longer in a worker's memory is read from there with one open(), an fstat() and one read
+of its content, its headers and scopes as this process last read them from that same file.
 """
 
 import hashlib
-import io
 import logging
 import marshal
 import os
@@ -95,7 +93,6 @@ MAX_ADDRESSES = 10_000  # a site's reader pages in rotation (5,000 in bench/peer
 UNKNOWN = object()
 # Where the front found a stored page: this process's memory, its file (PageFiles), the pages cache.
 MEMORY, FILE, CACHE = "memory", "file", "cache"
-FILE_BLOCK = 256 * 1024  # what a server without sendfile() reads of a page's file at a time
 
 _config = {}
 
@@ -226,13 +223,7 @@ class PageCacheFront:
             self.hits += 1
             if self.hits % every == 0:
                 log_answer(method, path, environ, int(status[:3]), started, size, sample=every)
-        if not isinstance(body, PageFile):
-            return [body]
-        file_wrapper = environ.get("wsgi.file_wrapper")
-        if file_wrapper is not None:
-            return file_wrapper(body, FILE_BLOCK)
-        with body:
-            return [body.read(body.size)]
+        return [body]
 
     @staticmethod
     def drop_untrusted_scheme(environ, known):
@@ -268,52 +259,31 @@ class PageCacheFront:
         found = self.find(key, generation, known)
         if found is None:
             return None
-        stored, body, source = found
-        size = body.size if isinstance(body, PageFile) else len(body)
-        try:
-            answer = self.answer(environ, method, path, host, key, generation, stored, source, known)
-        except BaseException:
-            close_body(body)
-            raise
+        stored, source = found
+        answer = self.answer(environ, method, path, host, key, generation, stored, source, known)
         if answer is None:
-            close_body(body)
             return None
         status, headers = answer
         if status != "200 OK":
-            close_body(body)
             return method, path, status, headers, b"", 0
-        if method == "HEAD":
-            close_body(body)
-            body = b""
+        content = stored[3]
+        size = len(content)
+        body = b"" if method == "HEAD" else content
         return method, path, status, [*headers, ("Content-Length", str(size))], body, size
 
     def find(self, key, generation, known):
-        """(stored entry, body, where it was found: MEMORY, FILE or CACHE) for `key`, or None.
-
-        The body is the content, or the page's file open at the content (PageFile, see
-        PageFiles.open) for the server to send as it is (gunicorn does with sendfile()) when
-        this process keeps no pages in memory.
-        """
+        """(stored entry, where it was found: MEMORY, FILE or CACHE) for `key`, or None."""
         stored = self.recent.get(key, generation)
         if stored is not None:
-            return stored, stored[3], MEMORY
+            return stored, MEMORY
         files = known["files"]
-        opened = files.open(key) if files is not None else None
-        if opened is not None:
-            stored, fd, size = opened
-            if not self.recent.budget:
-                return stored, PageFile(fd, size), FILE
-            try:
-                content = os.read(fd, size)
-            finally:
-                os.close(fd)
-            if len(content) != size:
-                return None
-            return (*stored[:3], content, stored[4]), content, FILE
+        stored = files.read(key) if files is not None else None
+        if stored is not None:
+            return stored, FILE
         stored = pages_cache(known).get(key)
         if stored is None or len(stored) < 5:
             return None
-        return stored, stored[3], CACHE
+        return stored, CACHE
 
     def answer(self, environ, method, path, host, key, generation, stored, source, known):
         """(status line, headers but Content-Length) of `stored` when it may be answered, else None."""
@@ -323,7 +293,7 @@ class PageCacheFront:
         if source is not MEMORY:
             if not generations.still_current(recorded, generation):
                 return None
-            if expires and content is not None:
+            if expires:
                 # Read from its file, a page pushes no other out: over more pages than memory
                 # holds, in turn, each would go before it was asked for again.
                 self.recent.keep(key, stored, expires[0], generation, push_out=source is CACHE)
@@ -332,9 +302,8 @@ class PageCacheFront:
             if hosts is None or routing.is_other_host(split_domain_port(host)[0], hosts):
                 return None
         if not environ.keys().isdisjoint(CONDITIONS):
-            # Only this response's status and headers are used, not its content.
             request = SimpleNamespace(method=method, path=path, META=environ)
-            response = pages.PageCacheMiddleware.from_stored(request, status, headers, b"")
+            response = pages.PageCacheMiddleware.from_stored(request, status, headers, content)
             if response.status_code != 200:
                 for name, value in outer_headers:
                     response[name] = value
@@ -525,19 +494,6 @@ class PageFiles:
             os.unlink(path)
         except FileNotFoundError:
             pass
-
-
-class PageFile(io.FileIO):
-    """A page's file open at its content, `size` bytes of it: the body the server sends."""
-
-    def __init__(self, fd, size):
-        super().__init__(fd, "rb", closefd=True)
-        self.size = size
-
-
-def close_body(body):
-    if isinstance(body, PageFile):
-        body.close()
 
 
 _local = threading.local()
