@@ -9,10 +9,12 @@ every value as the templates do, and Table writes a page's rows with them.
 
 import html
 import json
+from contextlib import contextmanager, nullcontext
 
 import django_filters
 from django import forms
 from django.contrib.admin.utils import quote
+from django.db import connection, transaction
 from django.templatetags.l10n import unlocalize
 from django.utils.formats import date_format, get_format, localize
 from django.utils.functional import cached_property
@@ -35,14 +37,16 @@ class EstimatedCountPaginator(WagtailPaginator):
 
     `keys`, when given, is the same listing (filters, search, order) from fewer tables, such as
     a child model's rows from its parent's table alone: the count and a deep page's keys are
-    read from it, the page's rows from `object_list`.
+    read from it, the page's rows from `object_list`. With `count_by_index`, the count is read
+    without sequential scans (see by_index).
     """
 
     EXACT_UP_TO = 1000
 
-    def __init__(self, object_list, *args, keys=None, **kwargs):
+    def __init__(self, object_list, *args, keys=None, count_by_index=False, **kwargs):
         super().__init__(object_list, *args, **kwargs)
         self.keys = object_list if keys is None else keys
+        self.count_by_index = count_by_index
 
     def page(self, number):
         number = self.validate_number(number)
@@ -65,7 +69,23 @@ class EstimatedCountPaginator(WagtailPaginator):
 
     @cached_property
     def count(self):
-        return estimated_count(self.keys, self.EXACT_UP_TO)
+        with by_index() if self.count_by_index else nullcontext():
+            return estimated_count(self.keys, self.EXACT_UP_TO)
+
+
+@contextmanager
+def by_index():
+    """The queries run inside with sequential scans priced out, in a transaction of their own.
+
+    For a condition PostgreSQL prices as one cheap call a row, such as a text-search match on an
+    expression (it does not know that to_tsvector parses each comment anew, some 40 µs each),
+    counting the first EXACT_UP_TO + 1 matches looks cheaper by reading rows in turn than by
+    the expression's index: for a word in a third of 50,000 comments that read 3,500 of them
+    (150-250 ms) where the index finds them in 5 ms.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
 
 
 def estimated_count(queryset, exact_up_to=None):
