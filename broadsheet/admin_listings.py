@@ -91,16 +91,40 @@ def by_index():
 def estimated_count(queryset, exact_up_to=None):
     """How many rows `queryset` has: exactly up to `exact_up_to` (EstimatedCountPaginator's
     EXACT_UP_TO unless given), past that PostgreSQL's estimate (never below what was counted)."""
+    return estimated_counts([queryset], exact_up_to)[0]
+
+
+def estimated_counts(querysets, exact_up_to=None):
+    """estimated_count() of each of `querysets` (of one database), in two queries at most
+    whatever their number: one counting each up to the limit, one asking the planner's estimate
+    of those past it."""
     if exact_up_to is None:
         exact_up_to = EstimatedCountPaginator.EXACT_UP_TO
     # In no order: the first rows PostgreSQL finds, not the first by the listing's order, which
     # for a filter no index answers means sorting every match.
-    queryset = queryset.order_by()
-    exact = queryset[: exact_up_to + 1].count()
-    if exact <= exact_up_to:
-        return exact
-    plan = json.loads(queryset.explain(format="json"))
-    return max(int(plan[0]["Plan"]["Plan Rows"]), exact)
+    keys = [queryset.order_by().values_list("pk") for queryset in querysets]
+    firsts = [query[: exact_up_to + 1] for query in keys]
+    with connection.cursor() as cursor:
+        cursor.execute(*combined(firsts, "(SELECT count(*) FROM ({}) AS counted)", ", ", "SELECT "))
+        counts = list(cursor.fetchone())
+        past = [n for n, count in enumerate(counts) if count > exact_up_to]
+        if past:
+            estimated = [keys[n] for n in past]
+            cursor.execute(*combined(estimated, "({})", " UNION ALL ", "EXPLAIN (FORMAT JSON) "))
+            plan = cursor.fetchone()[0]
+            top = (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]
+            # Each query of the union is a plan of the Append at the top (the one query, alone).
+            for n, estimate in zip(past, top["Plans"] if len(past) > 1 else [top], strict=True):
+                counts[n] = max(int(estimate["Plan Rows"]), counts[n])
+    return counts
+
+
+def combined(querysets, each, separator, start):
+    """One statement of `querysets`' SQL, each written into the `each` template, with their
+    parameters in order."""
+    parts = [queryset.query.sql_with_params() for queryset in querysets]
+    sql = start + separator.join(each.format(part_sql) for part_sql, _ in parts)
+    return sql, [param for _, params in parts for param in params]
 
 
 class Select(forms.Select):
