@@ -6,7 +6,7 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.text import Truncator
+from django.utils.text import Truncator, add_truncation_text
 from django_comments.models import Comment
 from django_comments_xtd.models import XtdComment
 from wagtail.admin.filters import WagtailFilterSet
@@ -72,6 +72,18 @@ class CommentFilterSet(WagtailFilterSet):
 
     def filter_post(self, queryset, name, value):
         return queryset.filter(object_pk=str(value.pk)) if value else queryset
+
+
+EXCERPT_CHARS = 90
+
+
+def excerpt(text):
+    """The start of a comment as Django's Truncator(text).chars(EXCERPT_CHARS) writes it, without
+    its walk through every character where none can be a combining one (ASCII text)."""
+    if not text.isascii():
+        return Truncator(text).chars(EXCERPT_CHARS)
+    # Truncator keeps room for the one character of its ellipsis.
+    return text if len(text) <= EXCERPT_CHARS else add_truncation_text(text[: EXCERPT_CHARS - 1])
 
 
 class PostColumn(TitleColumn):
@@ -216,7 +228,7 @@ class CommentViewSet(SnippetViewSet):
             "comment",
             label="Comment",
             url_name="comments:edit",
-            accessor=lambda c: Truncator(c.comment).chars(90),
+            accessor=lambda c: excerpt(c.comment),
             get_title_id=lambda c: f"snippet_{c.pk}_title",
         ),
         Column("author", label="Author", accessor=lambda c: f"{c.user_name} <{c.user_email}>"),
