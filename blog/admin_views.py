@@ -161,8 +161,8 @@ class CommentIndexView(IndexView):
         # without joining every skipped comment to its XtdComment row.
         comments = self.order_queryset(Comment.objects.all())
         keys = self.search_queryset(self.filter_queryset(comments))
-        # A search's matches are counted by its indexes (broadsheet.admin_listings.by_index).
-        return super().get_paginator(*args, keys=keys, count_by_index=self.is_searching, **kwargs)
+        # A search's matches are counted and listed by its indexes (broadsheet.admin_listings.by_index).
+        return super().get_paginator(*args, keys=keys, by_index=self.is_searching, **kwargs)
 
     @cached_property
     def words_query(self):
