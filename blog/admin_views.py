@@ -1,10 +1,12 @@
 """The "Comments" area of the Wagtail admin: the moderation queue, its bulk actions and dashboard panel."""
 
-from django.db.models import Q
+import re
+
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.text import Truncator
+from django.utils.text import Truncator, add_truncation_text
 from django_comments.models import Comment
 from django_comments_xtd.models import XtdComment
 from wagtail.admin.filters import WagtailFilterSet
@@ -72,6 +74,18 @@ class CommentFilterSet(WagtailFilterSet):
         return queryset.filter(object_pk=str(value.pk)) if value else queryset
 
 
+EXCERPT_CHARS = 90
+
+
+def excerpt(text):
+    """The start of a comment as Django's Truncator(text).chars(EXCERPT_CHARS) writes it, without
+    its walk through every character where none can be a combining one (ASCII text)."""
+    if not text.isascii():
+        return Truncator(text).chars(EXCERPT_CHARS)
+    # Truncator keeps room for the one character of its ellipsis.
+    return text if len(text) <= EXCERPT_CHARS else add_truncation_text(text[: EXCERPT_CHARS - 1])
+
+
 class PostColumn(TitleColumn):
     """The post a comment belongs to, linked to the comment in its thread."""
 
@@ -92,13 +106,40 @@ class PostColumn(TitleColumn):
         return {"target": "_blank", "rel": "noreferrer", "title": "In its thread"}
 
 
+# What the queue's search matches, each with its GIN index (blog/migrations/0013_comment_search_words):
+# the words of a comment's author name, email address (its name and its domain, as two words)
+# and text, and of a post's title. The expressions must stay as the indexes write them.
+COMMENT_WORDS = (
+    "to_tsvector('simple', \"django_comments\".\"user_name\" || ' ' || "
+    'replace("django_comments"."user_email", \'@\', \' \') || \' \' || "django_comments"."comment")'
+)
+TITLE_WORDS = 'to_tsvector(\'simple\', "wagtailcore_page"."title")'
+
+
+def words_query(text):
+    """A PostgreSQL text-search query (to_tsquery's syntax) for `text`: every word of it, each as
+    a word or the start of one ("immig" finds "immigration"), in any order; None for no words."""
+    words = [word for word in re.split(r"[\s@]+", text) if re.search(r"\w", word)]
+    if not words:
+        return None
+    # Each word quoted (a quote doubled, a backslash escaped): nothing in it is an operator.
+    quoted = (word.replace("\\", "\\\\").replace("'", "''") for word in words)
+    return " & ".join(f"'{word}':*" for word in quoted)
+
+
+def matching(words, query):
+    """The condition that the text-search vector `words` (SQL) matches `query` (to_tsquery's)."""
+    return RawSQL(f"{words} @@ to_tsquery('simple', %s)", [query], output_field=BooleanField())
+
+
 class CommentIndexView(IndexView):
-    """The moderation queue: newest first, searchable by text, author or post title."""
+    """The moderation queue: newest first, searchable by the words of a comment's text, its
+    author's name or email address, or its post's title."""
 
     paginator_class = EstimatedCountPaginator
     table_class = Table
     search_backend_name = None
-    search_fields = ["comment", "user_name", "user_email"]
+    is_searchable = True
     default_ordering = "-submit_date"
 
     @cached_property
@@ -120,23 +161,32 @@ class CommentIndexView(IndexView):
         # without joining every skipped comment to its XtdComment row.
         comments = self.order_queryset(Comment.objects.all())
         keys = self.search_queryset(self.filter_queryset(comments))
-        return super().get_paginator(*args, keys=keys, **kwargs)
+        # A search's matches are counted and listed by its indexes (broadsheet.admin_listings.by_index).
+        return super().get_paginator(*args, keys=keys, by_index=self.is_searching, **kwargs)
+
+    @cached_property
+    def words_query(self):
+        return words_query(self.search_query)
 
     @cached_property
     def posts_found(self):
-        """The keys (as comments store them) of the posts whose title has the search text, read
-        once for the listing and its count, where a subquery in each was run again for each."""
-        posts = BlogPostPage.objects.filter(title__icontains=self.search_query).order_by()
+        """The keys (as comments store them) of the posts whose title has the search's words,
+        read once for the listing and its count, where a subquery in each was run again for each."""
+        posts = BlogPostPage.objects.filter(matching(TITLE_WORDS, self.words_query)).order_by()
         return [str(pk) for pk in posts.values_list("pk", flat=True)]
 
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        # One array parameter, not a parameter for each post (hundreds for a common word).
-        query = Q(object_pk__in=RawSQL("SELECT unnest(%s::text[])", [self.posts_found]))
-        for field in self.search_fields:
-            query |= Q(**{f"{field}__icontains": self.search_query})
-        return queryset.filter(query)
+        if self.words_query is None:
+            return queryset.none()  # punctuation alone: no word to find
+        found = Q(matching(COMMENT_WORDS, self.words_query))
+        if self.posts_found:
+            # One array parameter, not one for each post (hundreds for a common word), and a
+            # condition an index answers, so that PostgreSQL reads both indexes and no comment more.
+            on_posts = '"django_comments"."object_pk" = ANY(%s::text[])'
+            found |= Q(RawSQL(on_posts, [self.posts_found], output_field=BooleanField()))
+        return queryset.filter(found)
 
     def get_context_data(self, *args, **kwargs):
         context = super().get_context_data(*args, **kwargs)
@@ -178,7 +228,7 @@ class CommentViewSet(SnippetViewSet):
             "comment",
             label="Comment",
             url_name="comments:edit",
-            accessor=lambda c: Truncator(c.comment).chars(90),
+            accessor=lambda c: excerpt(c.comment),
             get_title_id=lambda c: f"snippet_{c.pk}_title",
         ),
         Column("author", label="Author", accessor=lambda c: f"{c.user_name} <{c.user_email}>"),

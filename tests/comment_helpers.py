@@ -86,3 +86,17 @@ def post_open_to_comments(blog_index, **site):
     rules.hold_first_comments = False
     rules.save()
     return make_post(blog_index, "Harbour levy", date="2024-05-01 09:00")
+
+
+def query_plan(queryset, priced_out=("seqscan",)):
+    """PostgreSQL's plan for `queryset`, with the plans in `priced_out` (enable_<name> settings)
+    priced out: on a test's few rows any plan is cheap, and without the plans a big table makes
+    expensive the plan shows which indexes a query can use."""
+    from django.db import connection, transaction
+
+    sql, params = queryset.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for name in priced_out:
+            cursor.execute(f"SET LOCAL enable_{name} = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())

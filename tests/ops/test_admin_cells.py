@@ -6,6 +6,8 @@ from bs4 import BeautifulSoup, NavigableString
 from django import forms
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import Truncator
 from django_comments_xtd.models import XtdComment
 from wagtail.admin.ui import tables
 
@@ -65,6 +67,10 @@ def test_comment_and_reader_cells_are_wagtails(blog_index):
 def test_listing_tables_with_rows_written_in_python_are_wagtails(blog_index):
     post = make_post(blog_index, title="Quay <votes>", slug="quay")
     comments = [make_comment(post, text=f"Comment {n} & <i>more</i>") for n in range(3)]
+    # Cut short at 90 characters as Wagtail's column cuts them: plain text, and accented text
+    # (combining accents are not counted).
+    long = ["The harbour board's levy, once more. " * 3, "Cafe\u0301 de la Gare, re\u0301sume\u0301. " * 4]
+    comments += [make_comment(post, text=text) for text in long]
     listed = list(XtdComment.objects.filter(pk__in=[c.pk for c in comments]).order_by("-pk"))
     for comment in listed:
         comment.listing_post, comment.listing_post_url = post, "/blog/quay/"
@@ -83,6 +89,8 @@ def test_listing_tables_with_rows_written_in_python_are_wagtails(blog_index):
     first = listed[0].pk
     assert f'data-object-id="{first}"' in table and f'aria-describedby="snippet_{first}_title"' in table
     assert "Comment 0 &amp; &lt;i&gt;more&lt;/i&gt;" in table and "Quay &lt;votes&gt;" in table
+    for text in long:
+        assert escape(text) not in table and escape(Truncator(text).chars(90)) in table
 
 
 def test_filter_selects_written_in_python_are_djangos():
