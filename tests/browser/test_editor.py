@@ -111,7 +111,8 @@ def wait_until_autosaved(page):
 def type_date_time(page, field, value):
     """Type `value` into a date-time field as a person does: click into it (the date picker opens),
     type, and click away (the picker closes and keeps what was typed). The picker reads the field
-    only when it opens and when it closes, so typing while it is about to open loses the text."""
+    only when it opens and when it closes: one that opened just before the text arrived shows
+    today, and picking a time in it writes today's date."""
     picker = page.locator(".xdsoft_datetimepicker:visible")
     field.click()
     expect(picker).to_have_count(1)
