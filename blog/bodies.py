@@ -66,10 +66,13 @@ def body_html(post, request=None):
     blocks = post.body.raw_data
     if not post.live or getattr(request, "is_preview", False) or any(b["type"] == "embed" for b in blocks):
         return render()
+    # What the body shows of other things is read from its texts only to keep a new rendering;
+    # a kept one is served without that scan.
     return caching.cached(
         "post-body-html",
         render,
-        scopes=[caching.post(post.pk), *shown_scopes(blocks)],
+        scopes=[caching.post(post.pk)],
         vary=(post.pk, post.live_revision_id),
         timeout=BODY_SECONDS,
+        more_scopes=lambda html: shown_scopes(blocks),
     )

@@ -77,6 +77,51 @@ def open_status_panel(page):
         toggle.click()
 
 
+# What the editor does with edits, from its own events: the last edit typed (an input event)
+# and the last time it took the form as it stood, either to autosave it (w-unsaved:add) or as
+# what it compares later edits with, once loaded and after each autosave (w-unsaved:watch-edits).
+EDITOR_EVENTS = """
+window.editorEvents = {count: 0, edited: 0, taken: 0};
+document.addEventListener("input", () => { editorEvents.edited = ++editorEvents.count; }, true);
+for (const name of ["w-unsaved:add", "w-unsaved:watch-edits"]) {
+    document.addEventListener(name, () => { editorEvents.taken = ++editorEvents.count; });
+}
+"""
+
+
+def wait_until_watching_edits(page):
+    """Wait until the editor compares the form with what it loaded (it starts a moment after the
+    page loads, and then marks whether there are edits): an edit made before then is not autosaved."""
+    expect(page.locator("form[data-edit-form]")).to_have_attribute("data-w-unsaved-has-edits-value", "false")
+
+
+def wait_until_autosaved(page):
+    """Wait until the editor has taken the edits typed so far and shows them autosaved.
+
+    A save sent while an autosave is on its way races it: the autosave's revision can come out
+    newer than the page the save leads to, and the editor then asks before every later save."""
+    page.wait_for_function(
+        """() => editorEvents.taken > editorEvents.edited
+        && document.querySelector("form[data-edit-form]").dataset.wUnsavedHasEditsValue === "false"
+        && document.getElementById("w-autosave-indicator").dataset.wAutosaveStateValue === "saved" """
+    )
+    expect(page.locator("#w-autosave-indicator").get_by_text("Saved", exact=True)).to_be_visible()
+
+
+def type_date_time(page, field, value):
+    """Type `value` into a date-time field as a person does: click into it (the date picker opens),
+    type, and click away (the picker closes and keeps what was typed). The picker reads the field
+    only when it opens and when it closes: one that opened just before the text arrived shows
+    today, and picking a time in it writes today's date."""
+    picker = page.locator(".xdsoft_datetimepicker:visible")
+    field.click()
+    expect(picker).to_have_count(1)
+    field.fill(value)
+    page.locator("#schedule-publishing-dialog").get_by_role("heading", name="Set publishing schedule").click()
+    expect(picker).to_have_count(0)
+    expect(field).to_have_value(value)
+
+
 def add_tag(page, name):
     tag_input = page.locator("#id_tags").locator("xpath=..").locator("input.ui-autocomplete-input")
     tag_input.fill(name)
@@ -89,6 +134,7 @@ def test_editor_writes_schedules_and_publishes_a_post(page, live_server, live_bl
     offline_embed(VIDEO_URL)
     django_user_model.objects.create_superuser("editor", "editor@example.com", PASSWORD)
     base = live_server.url
+    page.add_init_script(EDITOR_EVENTS)
 
     log_in(page, base, "editor")
     page.goto(f"{base}{reverse('wagtailadmin_pages:add', args=['blog', 'blogpostpage', live_blog.pk])}")
@@ -147,6 +193,7 @@ def test_editor_writes_schedules_and_publishes_a_post(page, live_server, live_bl
     page.locator("#body-5-value-language").select_option("python")
     page.locator("#body-5-value-code").fill('def tide_height(hour):\n    return 2.5 + 1.8 * hour  # "metres"')
 
+    wait_until_autosaved(page)
     with page.expect_navigation():
         page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".messages")).to_contain_text(
@@ -164,13 +211,16 @@ def test_editor_writes_schedules_and_publishes_a_post(page, live_server, live_bl
     page.get_by_role("button", name="Toggle preview").click()
 
     # Schedule for a date to come: the post is not public until then.
+    wait_until_watching_edits(page)
     open_status_panel(page)
     page.get_by_role("button", name="Set schedule").click()
-    page.locator("#id_go_live_at").fill("2099-01-04 09:00")
-    # Picking the time in the date picker closes it, as it does for a person.
-    page.locator(".xdsoft_datetimepicker:visible .xdsoft_time.xdsoft_current").click()
+    type_date_time(page, page.locator("#id_go_live_at"), "2099-01-04 09:00")
+    wait_until_autosaved(page)
+    status = page.locator("[data-side-panel='status']")
+    expect(status).to_contain_text(re.compile(r"Once scheduled:\s*Go-live:\s*Jan\. 4, 2099, 9 a\.m\."))
     with page.expect_navigation():
         page.get_by_role("button", name="Save schedule").click()
+    expect(status).to_contain_text(re.compile(r"Once scheduled:\s*Go-live:\s*Jan\. 4, 2099, 9 a\.m\."))
     footer_action(page, "Schedule to publish")
     expect(page.locator(".messages")).to_contain_text("scheduled for publishing")
     post.refresh_from_db()
@@ -187,12 +237,16 @@ def test_editor_writes_schedules_and_publishes_a_post(page, live_server, live_bl
     page.get_by_role("button", name="Cancel scheduled publish").click()
     expect(page.locator(".messages")).to_contain_text("unscheduled")
     page.goto(f"{base}{reverse('wagtailadmin_pages:edit', args=[post.pk])}")
+    wait_until_watching_edits(page)
     open_status_panel(page)
     page.get_by_role("button", name="Edit schedule").click()
-    page.locator("#id_go_live_at").fill("")
-    # The date picker covers the dialog's button; keyboard users reach it all the same.
+    type_date_time(page, page.locator("#id_go_live_at"), "")
+    wait_until_autosaved(page)
+    expect(status).to_contain_text("No publishing schedule set")
+    # Keyboard users reach the dialog's button all the same.
     with page.expect_navigation():
         page.get_by_role("button", name="Save schedule").press("Enter")
+    expect(status).to_contain_text("No publishing schedule set")
     footer_action(page, "Publish")
     expect(page.locator(".messages")).to_contain_text(re.compile("(updated and )?published"))
     post.refresh_from_db()
