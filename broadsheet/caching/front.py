@@ -36,6 +36,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -361,8 +362,9 @@ class PageCacheFront:
 
 class PageFiles:
     """What the front stores, also kept as files, one per page key, in the disk cache's folder
-    (`front/`): a worker reads one with an open(), an fstat() and three reads, where reading the
-    cache's entry costs a query, an open() and an unpickling of the whole page.
+    (`front/`): a worker reads one with an open(), an fstat() and one read of its content (the
+    rest it keeps while the file is the same), where reading the cache's entry costs a query, an
+    open() and an unpickling of the whole page.
 
     A file is written whole aside and renamed into place, so a reader has the old one or the new
     one. It holds the entry the front stores in the cache, its content after the rest (written
@@ -393,10 +395,8 @@ class PageFiles:
     def path(self, key):
         return self.folder + os.sep + key.replace(":", "-")
 
-    def open(self, key):
-        """(stored, fd, size) for the page stored under `key`: the entry without its content
-        ((recorded, status, headers, None, front)) and the file's descriptor, at the content's
-        first byte, `size` bytes of it to read; or None. The caller closes the descriptor.
+    def read(self, key):
+        """The entry stored under `key` ((recorded, status, headers, content, front)), or None.
 
         What a file holds before its content is read once per process and kept (`heads`, as
         many as MAX_ADDRESSES) for as long as the file at that path is the same one: a file is
@@ -415,14 +415,16 @@ class PageFiles:
                     self.heads.clear()
                     self.shared.clear()
                 kept = self.heads[key] = (identity, *self.read_head(fd))
-            _, stored, start = kept
-            if not stored[4][3] > time.time():
-                raise ValueError("past its time")
-            os.lseek(fd, start, os.SEEK_SET)
-            return stored, fd, stat.st_size - start
+            _, (recorded, status, headers, _, front), start = kept
+            size = stat.st_size - start
+            content = os.pread(fd, size, start)
         except Exception:  # noqa: BLE001 - a file this version cannot read is not answered
-            os.close(fd)
             return None
+        finally:
+            os.close(fd)
+        if len(content) != size or not front[3] > time.time():
+            return None
+        return recorded, status, headers, content, front
 
     def read_head(self, fd):
         """(the entry without its content, where the content starts) of the file open at `fd`."""
@@ -440,18 +442,6 @@ class PageFiles:
         front = (fingerprint, share(hit_headers, hit_headers), share(outer_headers, outer_headers), *rest)
         return (recorded, status, share(headers, headers), None, front), 8 + head_size
 
-    def read(self, key):
-        """The entry stored under `key` ((recorded, status, headers, content, front)), or None."""
-        opened = self.open(key)
-        if opened is None:
-            return None
-        (recorded, status, headers, _, front), fd, size = opened
-        try:
-            content = os.read(fd, size)
-        finally:
-            os.close(fd)
-        return (recorded, status, headers, content, front) if len(content) == size else None
-
     def write(self, key, stored, content):
         """Keep `stored` ((recorded, status, headers, None, front)) and `content` under `key`."""
         os.makedirs(self.folder, exist_ok=True)
@@ -466,7 +456,7 @@ class PageFiles:
             self.sweep()
 
     def remove(self, key):
-        self.remove_path(self.path(key))
+        Path(self.path(key)).unlink(missing_ok=True)
 
     def sweep(self):
         """Remove the files past their time (and writes left half-done), then the oldest beyond budget."""
@@ -485,15 +475,8 @@ class PageFiles:
         for _, size, path in sorted(kept):
             if total <= self.budget:
                 break
-            self.remove_path(path)
+            Path(path).unlink(missing_ok=True)
             total -= size
-
-    @staticmethod
-    def remove_path(path):
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
 
 
 _local = threading.local()
