@@ -7,9 +7,7 @@ from types import SimpleNamespace
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError
-from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
@@ -53,7 +51,7 @@ def log_answer(method, path, meta, status, started, size, user_id=None, **more):
         return
     milliseconds = (time.monotonic() - started) * 1000
     remote_addr = reader_address(
-        meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), trusted_proxies()
+        meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR", ""), settings.FORWARDED_ALLOW_IPS
     )
 
     def fields():
@@ -108,22 +106,6 @@ def line_template(method, path, status, user_id, size, more):
     }
     message = f"{method} {path} {status}"
     return LineTemplate("INFO", request_logger.name, message, fields, "duration_ms", ("remote_addr",))
-
-
-_trusted = []
-
-
-@receiver(setting_changed)
-def _settings_changed(setting, **kwargs):
-    if setting == "FORWARDED_ALLOW_IPS":
-        _trusted.clear()
-
-
-def trusted_proxies():
-    """settings.FORWARDED_ALLOW_IPS, read once."""
-    if not _trusted:
-        _trusted.append(settings.FORWARDED_ALLOW_IPS)
-    return _trusted[0]
 
 
 @functools.lru_cache(maxsize=4096)
