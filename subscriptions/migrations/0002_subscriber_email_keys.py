@@ -6,9 +6,8 @@ address alone made it sort every subscriber (on disk, at 50,000). Built CONCURRE
 stays writable while it is made.
 """
 
-from django.db import migrations
-
-INDEX = "subscriber_email_keys"
+from django.contrib.postgres.operations import AddIndexConcurrently
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
@@ -16,8 +15,8 @@ class Migration(migrations.Migration):
     dependencies = [("subscriptions", "0001_initial")]
 
     operations = [
-        migrations.RunSQL(
-            sql=f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON subscriptions_subscriber (email) INCLUDE (id)",
-            reverse_sql=f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}",
+        AddIndexConcurrently(
+            "subscriber",
+            models.Index(fields=["email"], include=["id"], name="subscriber_email_keys"),
         )
     ]
